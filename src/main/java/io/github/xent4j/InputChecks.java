@@ -1,0 +1,224 @@
+package io.github.xent4j;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.transforms.bool.MatchConditionTransform;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Floor;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Condition;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Input validation of the kernel. Shape and type checks are plain Java; value checks run as
+ * native reductions, and the search for the offending row and class (for the message) runs only
+ * after a cheap test has failed.
+ */
+final class InputChecks {
+    static final int MASK_NONE = 0;
+    static final int MASK_PER_EXAMPLE = 1;
+    static final int MASK_PER_OUTPUT = 2;
+
+    private InputChecks() {
+    }
+
+    static void checkLogits(INDArray logits) {
+        if (logits == null) {
+            throw new IllegalArgumentException("logits must not be null");
+        }
+        if (logits.rank() != 2) {
+            throw new IllegalArgumentException("logits must have rank 2, shape [N, K], got rank " + logits.rank()
+                    + " with shape " + Arrays.toString(logits.shape()));
+        }
+        if (!logits.dataType().isFPType()) {
+            throw new IllegalArgumentException(
+                    "logits must be floating point (FLOAT, DOUBLE, HALF, BFLOAT16), got " + logits.dataType());
+        }
+        if (logits.size(0) < 1 || logits.size(1) < 1) {
+            throw new IllegalArgumentException("logits must have at least one row and one class, got shape "
+                    + Arrays.toString(logits.shape()));
+        }
+    }
+
+    /** @return true for class-id labels, false for soft labels */
+    static boolean checkLabels(INDArray labels, int n, int k) {
+        if (labels == null) {
+            throw new IllegalArgumentException("labels must not be null");
+        }
+        DataType t = labels.dataType();
+        if (!(t.isNumerical() || t == DataType.BOOL)) {
+            throw new IllegalArgumentException("labels must be numeric, got " + t);
+        }
+        long[] s = labels.shape();
+        if (labels.rank() == 1 && s[0] == n) {
+            return true;
+        }
+        if (labels.rank() == 2 && s[0] == n && s[1] == k) {
+            return false;
+        }
+        if (labels.rank() == 2 && s[0] == n && s[1] == 1) {
+            return true;
+        }
+        throw new IllegalArgumentException("labels shape " + Arrays.toString(s) + " does not match logits [" + n + ", "
+                + k + "]: expected soft labels [" + n + ", " + k + "] or class ids [" + n + ", 1] or [" + n + "]");
+    }
+
+    static int checkMask(INDArray mask, int n, int k, boolean classIds) {
+        if (mask == null) {
+            return MASK_NONE;
+        }
+        long[] s = mask.shape();
+        boolean perExample = (mask.rank() == 1 && s[0] == n) || (mask.rank() == 2 && s[0] == n && s[1] == 1);
+        boolean perOutput = mask.rank() == 2 && s[0] == n && s[1] == k;
+        if (!mask.dataType().isNumerical() && mask.dataType() != DataType.BOOL) {
+            throw new IllegalArgumentException("mask must be numeric, got " + mask.dataType());
+        }
+        if (perExample) {
+            return MASK_PER_EXAMPLE;
+        }
+        if (perOutput) {
+            if (classIds) {
+                throw new IllegalArgumentException("mask must be per-example [" + n + ", 1] or [" + n
+                        + "] with class-id labels, got per-output mask " + Arrays.toString(s));
+            }
+            return MASK_PER_OUTPUT;
+        }
+        throw new IllegalArgumentException("mask shape " + Arrays.toString(s) + " does not match logits [" + n + ", " + k
+                + "]: expected per-example [" + n + ", 1] or [" + n + "], or per-output [" + n + ", " + k + "]");
+    }
+
+    static void checkFinite(String name, INDArray a) {
+        if (BooleanIndexing.or(a, Conditions.notFinite())) {
+            int i = BooleanIndexing.firstIndex(a, Conditions.notFinite()).getInt(0);
+            throw new IllegalArgumentException(name + " must be finite, got " + a.getDouble(i) + " at row " + i);
+        }
+    }
+
+    static void checkZeroOne(INDArray available) {
+        INDArray notZeroOne = available.neq(0.0).castTo(DataType.FLOAT).muli(available.neq(1.0).castTo(DataType.FLOAT));
+        int[] at = firstMatch(notZeroOne, Conditions.greaterThan(0));
+        if (at != null) {
+            throw new IllegalArgumentException("per-output mask entries must be 0 or 1, got " + available.getDouble(at[0], at[1])
+                    + " at row " + at[0] + ", class " + at[1]);
+        }
+    }
+
+    /**
+     * Validates class ids of the rows with a non-zero weight: integers in 0..K-1 or
+     * {@code ignoreIndex}.
+     *
+     * @return 1 for rows that count, 0 for rows labelled {@code ignoreIndex}, in the ids' type
+     */
+    static INDArray checkClassIds(INDArray ids, int k, int ignoreIndex, INDArray rowWeights) {
+        INDArray kept = ids.neq((double) ignoreIndex).castTo(ids.dataType());
+        // valid iff clip(id, 0, K-1) == floor(id); NaN fails (NaN != NaN)
+        INDArray clipped = Transforms.max(Transforms.min(ids, k - 1.0, true), 0.0, false);
+        INDArray floor = Nd4j.getExecutioner().exec(new Floor(ids.dup()));
+        INDArray bad = clipped.neq(floor).castTo(ids.dataType()).muli(kept);
+        if (rowWeights != null) {
+            bad.muli(rowWeights.neq(0).castTo(ids.dataType()));
+        }
+        if (BooleanIndexing.or(bad, Conditions.greaterThan(0))) {
+            int row = BooleanIndexing.firstIndex(bad, Conditions.greaterThan(0)).getInt(0);
+            throw new IllegalArgumentException("class-id labels must be integers in [0, " + (k - 1)
+                    + "] or ignoreIndex (" + ignoreIndex + "), got " + ids.getDouble(row) + " at row " + row);
+        }
+        return kept;
+    }
+
+    /**
+     * Finds why a fast-path result was not finite. Throws {@link IllegalArgumentException} for
+     * invalid input; returns normally when the input is valid (then the non-finite values come
+     * from {@code -inf} logits, which the caller handles).
+     */
+    static void diagnose(XentKernel.Problem p) {
+        INDArray z = p.z;
+        int[] at = firstMatch(z, Conditions.isNan());
+        if (at != null) {
+            throw new IllegalArgumentException("logits must not be NaN in an unmasked row, got NaN at row " + at[0]
+                    + ", class " + at[1]);
+        }
+        at = firstMatch(z, positiveInfinity(z.dataType()));
+        if (at != null) {
+            throw new IllegalArgumentException("logits must be finite or -Infinity in an unmasked row, got +Infinity at row "
+                    + at[0] + ", class " + at[1]);
+        }
+        INDArray rowMax = Nd4j.getExecutioner().exec(new Max(z, 1));
+        if (BooleanIndexing.or(rowMax, negativeInfinity(z.dataType()))) {
+            int row = BooleanIndexing.firstIndex(rowMax, negativeInfinity(z.dataType())).getInt(0);
+            throw new IllegalArgumentException("logits of an unmasked row must not all be -Infinity"
+                    + (p.available != null ? " on its available classes" : "") + ", got row " + row
+                    + " with every logit -Infinity");
+        }
+        if (!p.fromClassIds) {
+            INDArray y = p.y;
+            at = firstMatch(y, Conditions.isNan());
+            if (at == null) {
+                at = firstMatch(y, Conditions.isInfinite());
+            }
+            if (at == null) {
+                at = firstMatch(y, Conditions.lessThan(0));
+            }
+            if (at != null) {
+                throw new IllegalArgumentException("labels must be finite and >= 0 in an unmasked row, got "
+                        + y.getDouble(at[0], at[1]) + " at row " + at[0] + ", class " + at[1]);
+            }
+        }
+        INDArray sums = Nd4j.getExecutioner().exec(new Sum(p.y, 1));
+        if (BooleanIndexing.or(sums, Conditions.notFinite())) {
+            int row = BooleanIndexing.firstIndex(sums, Conditions.notFinite()).getInt(0);
+            throw new IllegalArgumentException("labels of row " + row + " must sum to a finite value in "
+                    + p.computeType + ", got " + sums.getDouble(row));
+        }
+    }
+
+    /**
+     * Element-wise condition test with exact comparison. ({@code INDArray.match(Number, Condition)}
+     * overwrites the condition's value and compares within 1e-5, which cannot test for infinity.)
+     */
+    static INDArray matches(INDArray a, Condition condition) {
+        INDArray out = Nd4j.createUninitialized(DataType.BOOL, a.shape());
+        return Nd4j.getExecutioner().exec(new MatchConditionTransform(a, out, 0.0, condition));
+    }
+
+    /** Matches {@code +inf} in an array of the given floating type (greater than its largest finite value). */
+    static Condition positiveInfinity(DataType type) {
+        return Conditions.greaterThan(largestFinite(type));
+    }
+
+    /** Matches {@code -inf} in an array of the given floating type. */
+    static Condition negativeInfinity(DataType type) {
+        return Conditions.lessThan(-largestFinite(type));
+    }
+
+    private static double largestFinite(DataType type) {
+        switch (type) {
+            case DOUBLE:
+                return Double.MAX_VALUE;
+            case FLOAT:
+                return Float.MAX_VALUE;
+            case HALF:
+                return 65504.0;
+            case BFLOAT16:
+                return 3.3895313892515355e38;
+            default:
+                throw new IllegalArgumentException("not a floating type: " + type);
+        }
+    }
+
+    /** {@code [row, column]} of the first entry of a 2-D array meeting the condition, or null. */
+    static int[] firstMatch(INDArray a, Condition condition) {
+        INDArray hits = matches(a, condition).castTo(DataType.FLOAT);
+        INDArray rowHit = Nd4j.getExecutioner().exec(new Max(hits, 1));
+        int row = BooleanIndexing.firstIndex(rowHit, Conditions.greaterThan(0)).getInt(0);
+        if (row < 0) {
+            return null;
+        }
+        int col = BooleanIndexing.firstIndex(hits.getRow(row), Conditions.greaterThan(0)).getInt(0);
+        return new int[]{row, col};
+    }
+}

@@ -1,0 +1,553 @@
+package io.github.xent4j;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.impl.controlflow.Select;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * The math of xent4j: a numerically stable softmax cross-entropy with soft labels, and the
+ * stable log-sum-exp and log-softmax it is built on, as pure functions over {@link INDArray}s.
+ *
+ * <p>Both front ends are thin adapters over this class: the DL4J loss function
+ * ({@link io.github.xent4j.loss.LossSoftmaxCrossEntropy}) and the SameDiff ops
+ * ({@link io.github.xent4j.samediff.XentSameDiff}). It can also be called directly.
+ *
+ * <h2>Definition (one row n of logits {@code z} and labels {@code y}, K classes)</h2>
+ * <pre>{@code
+ * y'_k  = (1 - eps) * y_k + eps / K                   label smoothing
+ * u_k   = z_k / t                                     temperature
+ * LSE   = log sum_j exp(u_j)                          = m + log sum_j exp(u_j - m), m = max_j u_j
+ * p_k   = exp(u_k - LSE)                              softmax
+ * S     = sum_j w_j * y'_j
+ * loss  = t^2 * sum_k( -w_k * y'_k * (u_k - LSE) ) + lambda * LSE^2
+ * dloss/dz_k = t * (p_k * S - w_k * y'_k) + (2 * lambda / t) * LSE * p_k
+ * }</pre>
+ * with {@code w} the class weights, {@code eps} the label smoothing, {@code t} the temperature
+ * and {@code lambda} the z-loss weight of {@link XentOptions}. Labels need not sum to 1: the
+ * gradient {@code p * S - w * y'} is exact for any non-negative labels (DL4J's
+ * {@code LossMCXENT} uses {@code p - y}, which is wrong unless {@code S = 1}).
+ *
+ * <h2>Shapes</h2>
+ * <ul>
+ *   <li>{@code logits}: {@code [N, K]}, any ordering or view; never modified.</li>
+ *   <li>{@code labels}: soft labels {@code [N, K]}, or class ids {@code [N, 1]} or {@code [N]}
+ *       (when {@code K > 1}) holding integers in {@code 0..K-1} or {@code ignoreIndex}; never
+ *       modified. Labels of another numeric type than the logits are converted (DL4J passes the
+ *       user's label arrays unconverted while it converts the layer input, so a float data
+ *       pipeline feeding a double or half-precision network must keep working).</li>
+ *   <li>{@code mask} (nullable): per-example {@code [N, 1]} or {@code [N]}, multiplying row n's
+ *       loss and gradient by {@code m_n}; or per-output {@code [N, K]} of 0/1 entries marking
+ *       which classes are available in each row. An unavailable class is removed from the row's
+ *       softmax (as if {@code z = -inf}) and its label is ignored (as if {@code y = 0}); label
+ *       smoothing spreads {@code eps / K_n} over the {@code K_n} available classes. A row with no
+ *       available class counts as masked.</li>
+ *   <li>Result: per-example loss {@code [N]} and gradient {@code dloss/dz} {@code [N, K]}
+ *       (c-order), both in the logits' data type.</li>
+ * </ul>
+ *
+ * <h2>Numerical behaviour</h2>
+ * <ul>
+ *   <li>One max-shifted log-sum-exp per row: {@code log p_k} is {@code (u_k - m) - log sum_j
+ *       exp(u_j - m)}, and the shift is taken before dividing by {@code t}, so a logit gap of
+ *       1e4 in float32 is exact. Nothing is clipped.</li>
+ *   <li>{@code 0 * (-inf) = 0}: a class with {@code y' = 0} and {@code z = -inf} contributes
+ *       nothing. A class with {@code y' > 0} and {@code z = -inf} makes the loss {@code +inf}
+ *       (its true value) while the gradient stays finite ({@code -t * w_k * y'_k} there).</li>
+ *   <li>Masked rows (mask 0, {@code ignoreIndex} rows, rows with no available class) give
+ *       exactly 0 loss and gradient whatever their content (NaN, inf) and are never validated;
+ *       unavailable classes give a 0 gradient and are never validated.</li>
+ *   <li>float16 and bfloat16 are computed in float32 inside; results come back in the input
+ *       type.</li>
+ * </ul>
+ *
+ * <h2>Errors</h2>
+ * {@link IllegalArgumentException}, naming the argument, the expected and the actual, for: rank
+ * or shape mismatches between logits, labels, mask and class weights; in an unmasked row,
+ * negative, NaN or infinite soft labels, class ids that are not integers in {@code 0..K-1}
+ * (other than {@code ignoreIndex}), NaN or {@code +inf} logits, or logits that are all
+ * {@code -inf}; a per-output mask with entries other than 0 and 1 or combined with class ids.
+ * The common case costs one reduction of the labels and one finiteness test of an {@code [N]}
+ * vector; only when that test fails are the inputs searched for the culprit.
+ *
+ * <h2>Example</h2>
+ * <pre>{@code
+ * XentKernel.Result r = XentKernel.compute(logits, softLabels, null,
+ *         XentOptions.builder().labelSmoothing(0.1).build(), XentKernel.Output.BOTH);
+ * double total = r.loss().sumNumber().doubleValue();
+ * INDArray dLdz = r.gradient();
+ * }</pre>
+ */
+public final class XentKernel {
+
+    /** What {@link #compute} should produce; asking for less does less work. */
+    public enum Output {
+        LOSS(true, false), GRADIENT(false, true), BOTH(true, true);
+
+        final boolean loss;
+        final boolean gradient;
+
+        Output(boolean loss, boolean gradient) {
+            this.loss = loss;
+            this.gradient = gradient;
+        }
+    }
+
+    /**
+     * Per-example loss {@code [N]} and gradient {@code [N, K]} in the logits' data type; either is
+     * {@code null} when it was not asked for.
+     */
+    public static final class Result {
+        private final INDArray loss;
+        private final INDArray gradient;
+
+        Result(INDArray loss, INDArray gradient) {
+            this.loss = loss;
+            this.gradient = gradient;
+        }
+
+        /** Per-example loss {@code [N]}, masked; {@code null} if not requested. */
+        public INDArray loss() {
+            return loss;
+        }
+
+        /** {@code dloss_n / dz_nk}, {@code [N, K]}, masked; {@code null} if not requested. */
+        public INDArray gradient() {
+            return gradient;
+        }
+    }
+
+    private XentKernel() {
+    }
+
+    /**
+     * Softmax cross-entropy of {@code logits} against {@code labels}, as defined in the class
+     * documentation.
+     *
+     * @param logits  {@code [N, K]} pre-activations, floating point; not modified
+     * @param labels  {@code [N, K]} soft labels, or {@code [N, 1]} / {@code [N]} class ids when
+     *                {@code K > 1}; not modified
+     * @param mask    {@code null}, per-example {@code [N, 1]} / {@code [N]}, or per-output
+     *                {@code [N, K]} of 0/1; not modified
+     * @param options the loss options; the class weights must have length K
+     * @param output  which results to compute
+     * @return the requested results, in the logits' data type
+     * @throws IllegalArgumentException for bad input, see the class documentation
+     */
+    public static Result compute(INDArray logits, INDArray labels, INDArray mask, XentOptions options, Output output) {
+        Problem p = Problem.prepare(logits, labels, mask, options);
+        return p.solve(output);
+    }
+
+    /**
+     * Stable log-sum-exp along one dimension: {@code m + log sum exp(x - m)} with {@code m} the
+     * slice's own maximum. A slice that is entirely {@code -inf} gives {@code -inf}; a slice that
+     * contains {@code +inf} gives {@code +inf}; NaN propagates.
+     *
+     * @param x         floating-point array of any rank &gt;= 1; not modified
+     * @param dimension the reduced dimension, negative counts from the end
+     * @param keepDims  keep the reduced dimension with size 1
+     * @return the log-sum-exp in the data type of {@code x}
+     * @throws IllegalArgumentException if {@code x} is not floating point or the dimension is out
+     *                                  of range
+     */
+    public static INDArray logSumExp(INDArray x, int dimension, boolean keepDims) {
+        int dim = checkDimension("x", x, dimension);
+        DataType in = x.dataType();
+        Slices s = Slices.of(castForCompute(x), dim, 1.0, true, false);
+        INDArray lse = s.maxOrZero.addi(Nd4j.getExecutioner().exec(new Log(s.sumExp)));
+        if (keepDims) {
+            lse = lse.reshape(keptShape(x.shape(), dim));
+        }
+        return lse.castTo(in);
+    }
+
+    /**
+     * Stable log-softmax along one dimension: {@code (x - m) - log sum exp(x - m)} with {@code m}
+     * the slice's own maximum, so it never underflows to {@code -inf} (ND4J's {@code log_softmax}
+     * takes the log of the softmax and does). A slice that is entirely {@code -inf} gives
+     * {@code -inf} everywhere.
+     *
+     * @param x         floating-point array of any rank &gt;= 1; not modified
+     * @param dimension the softmax dimension, negative counts from the end
+     * @return the log-softmax, same shape and data type as {@code x}
+     * @throws IllegalArgumentException if {@code x} is not floating point or the dimension is out
+     *                                  of range
+     */
+    public static INDArray logSoftmax(INDArray x, int dimension) {
+        int dim = checkDimension("x", x, dimension);
+        DataType in = x.dataType();
+        Slices s = Slices.of(castForCompute(x), dim, 1.0, true, true);
+        INDArray logSum = Nd4j.getExecutioner().exec(new Log(s.sumExp));
+        // An all -inf slice has sum 0: -inf - log(0) would be NaN, the contract wants -inf.
+        BooleanIndexing.replaceWhere(logSum, 0.0, InputChecks.negativeInfinity(logSum.dataType()));
+        INDArray out = s.shifted;
+        Nd4j.getExecutioner().exec(new BroadcastSubOp(out, logSum, out, otherDimensions(x.rank(), dim)));
+        return out.castTo(in);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Shared building block: one max-shifted exp-sum per slice.
+
+    /**
+     * The max-shifted exponentials of every slice along {@code dim}: {@code shifted = (x - m) *
+     * scale}, {@code exp(shifted)} and its sum per slice. The shift comes before the scaling so
+     * that {@code x - m} is exact for neighbouring values and the scaling adds only a relative
+     * rounding error.
+     */
+    static final class Slices {
+        /** Slice maxima (reduced shape); with {@code zeroInfiniteMax}, infinite maxima are 0. */
+        final INDArray maxOrZero;
+        /** {@code (x - max) * scale}; {@code null} unless kept. */
+        final INDArray shifted;
+        /** {@code exp((x - max) * scale)}, full shape, c-order, owned by the caller. */
+        final INDArray exp;
+        /** Sum of {@code exp} per slice (reduced shape). */
+        final INDArray sumExp;
+
+        private Slices(INDArray maxOrZero, INDArray shifted, INDArray exp, INDArray sumExp) {
+            this.maxOrZero = maxOrZero;
+            this.shifted = shifted;
+            this.exp = exp;
+            this.sumExp = sumExp;
+        }
+
+        /**
+         * @param x               input in the compute type, not modified
+         * @param dim             normalised dimension
+         * @param scale           factor applied after the shift (1 / temperature)
+         * @param zeroInfiniteMax replace infinite slice maxima by 0, so that an all {@code -inf}
+         *                        slice gives {@code exp = 0} (log-sum-exp {@code -inf}) and a
+         *                        {@code +inf} entry gives {@code +inf} rather than NaN; without
+         *                        it both give NaN, which the cross-entropy uses to detect invalid
+         *                        rows for free
+         * @param keepShifted     keep {@code (x - m) * scale} in its own array
+         */
+        static Slices of(INDArray x, int dim, double scale, boolean zeroInfiniteMax, boolean keepShifted) {
+            INDArray max = Nd4j.getExecutioner().exec(new Max(x, dim));
+            if (zeroInfiniteMax) {
+                BooleanIndexing.replaceWhere(max, 0.0, Conditions.isInfinite());
+            }
+            int[] others = otherDimensions(x.rank(), dim);
+            INDArray shifted = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
+            Nd4j.getExecutioner().exec(new BroadcastSubOp(x, max, shifted, others));
+            if (scale != 1.0) {
+                shifted.muli(scale);
+            }
+            INDArray exp = keepShifted ? Nd4j.createUninitialized(x.dataType(), x.shape(), 'c') : shifted;
+            Nd4j.getExecutioner().exec(new Exp(shifted, exp));
+            INDArray sumExp = Nd4j.getExecutioner().exec(new Sum(exp, dim));
+            return new Slices(max, keepShifted ? shifted : null, exp, sumExp);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // The cross-entropy, prepared once per call.
+
+    /** Validated, converted inputs of one call. Holds only arrays made in this call. */
+    static final class Problem {
+        final int n;
+        final int k;
+        final DataType inType;
+        final DataType computeType;
+        final XentOptions options;
+        /** Logits in the compute type; masked rows 0, unavailable classes -inf. Read only. */
+        final INDArray z;
+        /** Soft labels in the compute type (one-hot for class ids); masked rows 0. Read only. */
+        final INDArray y;
+        /** Per-row multiplier of loss and gradient, {@code [N]}, or null for all 1. */
+        final INDArray rowWeights;
+        /** Per-output availability {@code [N, K]} 0/1, or null when every class is available. */
+        final INDArray available;
+        /** Whether y came from class ids (then it is valid by construction). */
+        final boolean fromClassIds;
+
+        private Problem(int n, int k, DataType inType, DataType computeType, XentOptions options, INDArray z,
+                        INDArray y, INDArray rowWeights, INDArray available, boolean fromClassIds) {
+            this.n = n;
+            this.k = k;
+            this.inType = inType;
+            this.computeType = computeType;
+            this.options = options;
+            this.z = z;
+            this.y = y;
+            this.rowWeights = rowWeights;
+            this.available = available;
+            this.fromClassIds = fromClassIds;
+        }
+
+        static Problem prepare(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
+            if (options == null) {
+                throw new IllegalArgumentException("options must not be null (use XentOptions.defaults())");
+            }
+            InputChecks.checkLogits(logits);
+            int n = (int) logits.size(0);
+            int k = (int) logits.size(1);
+            boolean classIds = InputChecks.checkLabels(labels, n, k);
+            int maskKind = InputChecks.checkMask(mask, n, k, classIds);
+            if (options.hasClassWeights() && options.classWeightCount() != k) {
+                throw new IllegalArgumentException("classWeights must have length K = " + k
+                        + " (the number of classes, logits.size(1)), got length " + options.classWeightCount());
+            }
+            DataType inType = logits.dataType();
+            DataType ct = computeType(inType);
+            INDArray z = logits.castTo(ct);
+
+            INDArray rowWeights = null;
+            INDArray available = null;
+            if (maskKind == InputChecks.MASK_PER_EXAMPLE) {
+                rowWeights = mask.reshape(n).castTo(ct);
+                InputChecks.checkFinite("mask", rowWeights);
+            } else if (maskKind == InputChecks.MASK_PER_OUTPUT) {
+                available = mask.castTo(ct);
+                InputChecks.checkZeroOne(available);
+                // A row with no available class counts as masked.
+                rowWeights = Nd4j.getExecutioner().exec(new Max(available, 1));
+                z = select(available.neq(0), z, Nd4j.valueArrayOf(z.shape(), Double.NEGATIVE_INFINITY, ct));
+            }
+
+            INDArray y;
+            if (classIds) {
+                INDArray ids = labels.reshape(n).castTo(ct);
+                if (rowWeights != null) {
+                    ids = select(rowWeights.neq(0), ids, Nd4j.zeros(ct, n));
+                }
+                INDArray kept = InputChecks.checkClassIds(ids, k, options.ignoreIndex(), rowWeights);
+                rowWeights = rowWeights == null ? kept : rowWeights.mul(kept);
+                // OneHot gives an all-zero row for an id outside 0..K-1: -1 empties dropped rows.
+                INDArray idsForOneHot = select(rowWeights.neq(0), ids, Nd4j.valueArrayOf(new long[]{n}, -1.0, ct))
+                        .castTo(DataType.INT32);
+                y = Nd4j.createUninitialized(ct, n, k);
+                Nd4j.exec(new OneHot(idsForOneHot, y, k, -1, 1.0, 0.0));
+            } else {
+                y = labels.castTo(ct);
+                if (available != null) {
+                    y = select(available.neq(0), y, Nd4j.zeros(ct, n, k));
+                }
+            }
+            if (rowWeights != null) {
+                // Masked rows may hold anything (NaN, inf): zero them so they cannot poison the
+                // row reductions; their results are multiplied by 0 at the end.
+                INDArray keep = rowWeights.neq(0);
+                INDArray zeros = Nd4j.zeros(ct, n, k);
+                z = select(keep, z, zeros);
+                if (!classIds) {
+                    y = select(keep, y, zeros);
+                }
+            }
+            return new Problem(n, k, inType, ct, options, z, y, rowWeights, available, classIds);
+        }
+
+        Result solve(Output output) {
+            XentOptions o = options;
+            double t = o.temperature();
+            double eps = o.labelSmoothing();
+            double lambda = o.zLoss();
+
+            // target = w * y' (the weighted smoothed labels), and S = its row sums computed as
+            // (1 - eps) * sum(w * y) + eps * mean of the available w, not as a sum of K small
+            // numbers.
+            INDArray target = weightedSmoothedLabels();
+            INDArray rowSums = rowLabelSums();
+
+            if (!fromClassIds) {
+                // The one check the fast path cannot get for free: negative labels leave every
+                // result finite. (NaN/inf labels and logits show up in the finiteness test below.)
+                double minLabel = y.minNumber().doubleValue();
+                if (minLabel < 0) {
+                    InputChecks.diagnose(this);
+                }
+            }
+
+            Slices s = Slices.of(z, 1, 1.0 / t, false, output.loss);
+            // log sum exp(u - m); Log(x) alone would overwrite sumExp, which the gradient needs
+            INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(s.sumExp, s.sumExp.ulike()));
+            INDArray lse = null;                                                      // LSE of u
+            if (lambda != 0) {
+                lse = s.maxOrZero.mul(1.0 / t).addi(logSumExp);
+            }
+
+            INDArray loss = null;
+            if (output.loss) {
+                // loss = t^2 * (S * log sum exp(u - m) - sum_k w y' (u_k - m)) + lambda * LSE^2
+                INDArray dot = Nd4j.getExecutioner().exec(new Dot(target, s.shifted, 1));
+                loss = rowSums.mul(logSumExp).subi(dot);
+                if (t != 1) {
+                    loss.muli(t * t);
+                }
+                if (lambda != 0) {
+                    loss.addi(lse.mul(lse).muli(lambda));
+                }
+            }
+
+            // coefficient of p in the gradient, divided by sum exp so that exp(u - m) * coef = p * ...
+            // grad = exp(u - m) * (t * S + (2 lambda / t) * LSE) / sum exp(u - m) - t * w * y'
+            INDArray coef = rowSums.mul(t);
+            if (lambda != 0) {
+                coef.addi(lse.mul(2 * lambda / t));
+            }
+            coef.divi(s.sumExp);
+
+            // Finiteness test of [N] vectors: NaN/+inf logits, all -inf rows, NaN/inf labels make
+            // coef non-finite; 0 * (-inf) and positive labels on -inf logits make the loss so.
+            double probe = coef.sumNumber().doubleValue();
+            if (loss != null) {
+                probe += loss.sumNumber().doubleValue();
+            }
+            if (!Double.isFinite(probe)) {
+                InputChecks.diagnose(this);   // throws for invalid input
+                if (loss != null) {
+                    loss = lossWithInfiniteLogits(s, target, rowSums, logSumExp, lse);
+                }
+            }
+
+            INDArray gradient = null;
+            if (output.gradient) {
+                gradient = s.exp;   // our own array: overwrite in place
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(gradient, coef, gradient, 0));
+                Nd4j.getExecutioner().exec(new Axpy(target, gradient, gradient, -t));
+                if (available != null) {
+                    // exp(-inf) is already 0 there; the label is 0 too, so nothing to do but
+                    // make -0.0 and rounding impossible: force exact zeros.
+                    gradient.muli(available);
+                }
+            }
+            if (rowWeights != null) {
+                if (loss != null) {
+                    loss.muli(rowWeights);
+                }
+                if (gradient != null) {
+                    Nd4j.getExecutioner().exec(new BroadcastMulOp(gradient, rowWeights, gradient, 0));
+                }
+            }
+            return new Result(loss == null ? null : loss.castTo(inType),
+                    gradient == null ? null : gradient.castTo(inType));
+        }
+
+        /** {@code w * y'} as an array of the compute type; {@code y} itself when that is the same. */
+        private INDArray weightedSmoothedLabels() {
+            double eps = options.labelSmoothing();
+            INDArray w = options.classWeightArray(computeType);
+            if (eps == 0) {
+                return w == null ? y : y.mulRowVector(w);
+            }
+            INDArray target = y.mul(1 - eps);
+            if (available == null) {
+                target.addi(eps / k);
+            } else {
+                // eps / K_n on the K_n available classes of row n
+                INDArray perClass = Nd4j.getExecutioner().exec(new Sum(available, 1)).rdivi(eps);
+                target.addi(available.mulColumnVector(perClass));
+            }
+            if (w != null) {
+                target.muliRowVector(w);
+            }
+            return target;
+        }
+
+        /** {@code S_n = sum_k w_k y'_nk}, {@code [N]}. */
+        private INDArray rowLabelSums() {
+            double eps = options.labelSmoothing();
+            INDArray w = options.hasClassWeights() ? options.classWeightArray(computeType).reshape(k, 1) : null;
+            INDArray weightedSum = w == null ? Nd4j.getExecutioner().exec(new Sum(y, 1)) : y.mmul(w).reshape(n);
+            if (eps == 0) {
+                return weightedSum;
+            }
+            INDArray sums = weightedSum.mul(1 - eps);
+            if (available == null) {
+                sums.addi(eps * (w == null ? 1.0 : options.classWeightMean()));
+            } else {
+                // eps * (sum of the available w) / K_n
+                INDArray count = Nd4j.getExecutioner().exec(new Sum(available, 1));
+                INDArray availableWeight = w == null ? count.dup() : available.mmul(w).reshape(n);
+                // a row with no available class is masked; avoid 0/0 there
+                BooleanIndexing.replaceWhere(count, 1.0, Conditions.lessThan(0.5));
+                sums.addi(availableWeight.divi(count).muli(eps));
+            }
+            return sums;
+        }
+
+        /**
+         * The loss for rows with {@code -inf} logits, with {@code 0 * (-inf) = 0} made explicit: a
+         * -inf shifted logit contributes 0 where its target is 0 and makes the row +inf where its
+         * target is positive.
+         */
+        private INDArray lossWithInfiniteLogits(Slices s, INDArray target, INDArray rowSums, INDArray logSumExp,
+                                                INDArray lse) {
+            double t = options.temperature();
+            INDArray negInf = InputChecks.matches(s.shifted, InputChecks.negativeInfinity(computeType)).castTo(computeType);
+            INDArray targetOnNegInf = Nd4j.getExecutioner().exec(new Dot(target, negInf, 1));
+            INDArray finiteShifted = s.shifted.dup();
+            BooleanIndexing.replaceWhere(finiteShifted, 0.0, Conditions.isInfinite());
+            INDArray dot = Nd4j.getExecutioner().exec(new Dot(target, finiteShifted, 1));
+            INDArray loss = rowSums.mul(logSumExp).subi(dot);
+            if (t != 1) {
+                loss.muli(t * t);
+            }
+            if (lse != null) {
+                loss.addi(lse.mul(lse).muli(options.zLoss()));
+            }
+            INDArray inf = Nd4j.valueArrayOf(loss.shape(), Double.POSITIVE_INFINITY, computeType);
+            return select(targetOnNegInf.gt(0), inf, loss);
+        }
+    }
+
+    /** {@code out = condition ? whenTrue : whenFalse}; a condition {@code [N]} selects rows. */
+    static INDArray select(INDArray condition, INDArray whenTrue, INDArray whenFalse) {
+        INDArray out = Nd4j.createUninitialized(whenTrue.dataType(), whenTrue.shape(), 'c');
+        Nd4j.exec(new Select(new INDArray[]{condition, whenTrue, whenFalse}, new INDArray[]{out}));
+        return out;
+    }
+
+    static DataType computeType(DataType t) {
+        return t == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+    }
+
+    private static INDArray castForCompute(INDArray x) {
+        return x.castTo(computeType(x.dataType()));
+    }
+
+    private static int checkDimension(String name, INDArray x, int dimension) {
+        if (x == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        if (!x.dataType().isFPType()) {
+            throw new IllegalArgumentException(name + " must be floating point (FLOAT, DOUBLE, HALF, BFLOAT16), got "
+                    + x.dataType());
+        }
+        int rank = x.rank();
+        if (rank < 1 || dimension < -rank || dimension >= rank) {
+            throw new IllegalArgumentException("dimension must be in [" + (-rank) + ", " + (rank - 1) + "] for "
+                    + name + " of shape " + Arrays.toString(x.shape()) + ", got " + dimension);
+        }
+        return dimension < 0 ? dimension + rank : dimension;
+    }
+
+    private static int[] otherDimensions(int rank, int dim) {
+        int[] others = new int[rank - 1];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != dim) {
+                others[j++] = i;
+            }
+        }
+        return others;
+    }
+
+    private static long[] keptShape(long[] shape, int dim) {
+        long[] kept = shape.clone();
+        kept[dim] = 1;
+        return kept;
+    }
+}

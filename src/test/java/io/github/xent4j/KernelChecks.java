@@ -1,0 +1,63 @@
+package io.github.xent4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Runs the kernel for all three outputs and compares every value with {@link Reference}. */
+public final class KernelChecks {
+    private KernelChecks() {
+    }
+
+    /**
+     * @param refLabels  soft labels the reference sees (one-hot for class ids; values as the
+     *                   kernel sees them, i.e. already rounded to the input type)
+     * @param rowWeights per-row multipliers the reference applies (null: all 1); 0 rows must be
+     *                   exactly 0
+     * @param available  per-output availability for the reference, or null
+     */
+    public static void check(INDArray logits, INDArray labels, INDArray mask, XentOptions o, double[][] refLabels,
+                             double[] rowWeights, double[][] available) {
+        int n = (int) logits.size(0);
+        int k = (int) logits.size(1);
+        Tolerance tol = Tolerance.of(logits.dataType(), k);
+        double[][] z = TestArrays.values(logits);
+        XentKernel.Result both = XentKernel.compute(logits, labels, mask, o, XentKernel.Output.BOTH);
+        XentKernel.Result lossOnly = XentKernel.compute(logits, labels, mask, o, XentKernel.Output.LOSS);
+        XentKernel.Result gradOnly = XentKernel.compute(logits, labels, mask, o, XentKernel.Output.GRADIENT);
+        assertEquals(logits.dataType(), both.loss().dataType(), "loss data type");
+        assertEquals(logits.dataType(), both.gradient().dataType(), "gradient data type");
+        assertArrayEquals(new long[]{n}, both.loss().shape(), "loss shape");
+        assertArrayEquals(new long[]{n, k}, both.gradient().shape(), "gradient shape");
+        double[] loss = TestArrays.vector(both.loss());
+        double[][] grad = TestArrays.values(both.gradient());
+        assertArrayEquals(loss, TestArrays.vector(lossOnly.loss()), 0.0, "LOSS output equals BOTH");
+        assertArrayEquals(flat(grad), flat(TestArrays.values(gradOnly.gradient())), 0.0, "GRADIENT output equals BOTH");
+        double[] w = o.classWeights();
+        for (int i = 0; i < n; i++) {
+            double rw = rowWeights == null ? 1 : rowWeights[i];
+            if (rw == 0) {
+                assertEquals(0.0, loss[i], 0.0, "masked row " + i + " loss");
+                for (int j = 0; j < k; j++) {
+                    assertEquals(0.0, grad[i][j], 0.0, "masked row " + i + " gradient");
+                }
+                continue;
+            }
+            Reference.Row r = Reference.row(z[i], refLabels[i], available == null ? null : available[i], w,
+                    o.labelSmoothing(), o.temperature(), o.zLoss());
+            tol.check("loss row " + i, loss[i], rw * r.loss, Math.abs(rw) * r.lossScale);
+            for (int j = 0; j < k; j++) {
+                if (available != null && available[i][j] == 0) {
+                    assertEquals(0.0, grad[i][j], 0.0, "unavailable class gradient [" + i + "," + j + "]");
+                } else {
+                    tol.check("gradient [" + i + "," + j + "]", grad[i][j], rw * r.grad[j], Math.abs(rw) * r.gradScale);
+                }
+            }
+        }
+    }
+
+    private static double[] flat(double[][] a) {
+        return java.util.Arrays.stream(a).flatMapToDouble(java.util.Arrays::stream).toArray();
+    }
+}

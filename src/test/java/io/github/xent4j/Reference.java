@@ -1,0 +1,95 @@
+package io.github.xent4j;
+
+/**
+ * Float64 reference of CONTRACT.md, written from its definitions with plain loops and no ND4J,
+ * so that it shares nothing with the kernel but the formulas.
+ */
+public final class Reference {
+
+    /** One row's results and the contract's tolerance scales {@code T_n}. */
+    public static final class Row {
+        public final double loss;
+        public final double[] grad;
+        /** {@code t^2 S + lambda L^2}: scale of the loss tolerance. */
+        public final double lossScale;
+        /** {@code t max(S, max_k w y') + (2 lambda / t) L}: scale of the gradient tolerance. */
+        public final double gradScale;
+
+        Row(double loss, double[] grad, double lossScale, double gradScale) {
+            this.loss = loss;
+            this.grad = grad;
+            this.lossScale = lossScale;
+            this.gradScale = gradScale;
+        }
+    }
+
+    private Reference() {
+    }
+
+    /**
+     * @param z         logits of the row, may contain -inf
+     * @param y         soft labels of the row
+     * @param available per-output availability (0/1) or null
+     * @param w         class weights or null
+     */
+    public static Row row(double[] z, double[] y, double[] available, double[] w, double eps, double t, double lambda) {
+        int k = z.length;
+        boolean[] on = new boolean[k];
+        int kn = 0;
+        for (int j = 0; j < k; j++) {
+            on[j] = available == null || available[j] != 0;
+            kn += on[j] ? 1 : 0;
+        }
+        if (kn == 0) {
+            return new Row(0, new double[k], 0, 0);
+        }
+        double[] ys = new double[k];
+        double[] u = new double[k];
+        double m = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < k; j++) {
+            ys[j] = on[j] ? (1 - eps) * y[j] + eps / kn : 0;
+            u[j] = on[j] ? z[j] / t : Double.NEGATIVE_INFINITY;
+            m = Math.max(m, u[j]);
+        }
+        double sumExp = 0;
+        for (int j = 0; j < k; j++) {
+            sumExp += on[j] ? Math.exp(u[j] - m) : 0;
+        }
+        double logSum = Math.log(sumExp);
+        double lse = m + logSum;
+        double s = 0;
+        double maxWy = 0;
+        for (int j = 0; j < k; j++) {
+            double wj = w == null ? 1 : w[j];
+            s += wj * ys[j];
+            maxWy = Math.max(maxWy, wj * ys[j]);
+        }
+        double ce = 0;
+        for (int j = 0; j < k; j++) {
+            double wy = (w == null ? 1 : w[j]) * ys[j];
+            if (wy == 0) {
+                continue;                                   // 0 * (-inf) = 0
+            }
+            ce -= wy * ((u[j] - m) - logSum);               // +inf when u_j = -inf
+        }
+        double loss = t * t * ce + lambda * lse * lse;
+        double[] grad = new double[k];
+        for (int j = 0; j < k; j++) {
+            if (!on[j]) {
+                continue;
+            }
+            double p = Math.exp(u[j] - m) / sumExp;
+            double wy = (w == null ? 1 : w[j]) * ys[j];
+            grad[j] = t * (p * s - wy) + (2 * lambda / t) * lse * p;
+        }
+        double bigL = Math.abs(m) + logSum;
+        return new Row(loss, grad, t * t * s + lambda * bigL * bigL, t * Math.max(s, maxWy) + (2 * lambda / t) * bigL);
+    }
+
+    /** One-hot row for class id {@code c} of {@code k}. */
+    public static double[] oneHot(int c, int k) {
+        double[] y = new double[k];
+        y[c] = 1;
+        return y;
+    }
+}
