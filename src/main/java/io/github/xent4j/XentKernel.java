@@ -388,7 +388,8 @@ public final class XentKernel {
                     loss.muli(t * t);
                 }
                 if (lambda != 0) {
-                    loss.addi(lse.mul(lse).muli(lambda));
+                    // (lambda * LSE) * LSE: no overflow unless the true value overflows
+                    loss.addi(lse.mul(lambda).muli(lse));
                 }
             }
 
@@ -447,8 +448,11 @@ public final class XentKernel {
             if (available == null) {
                 target.addi(eps / k);
             } else {
-                // eps / K_n on the K_n available classes of row n
-                INDArray perClass = Nd4j.getExecutioner().exec(new Sum(available, 1)).rdivi(eps);
+                // eps / K_n on the K_n available classes of row n (K_n = 0 rows are masked;
+                // count them as 1 so that 0 * (eps / 0) cannot make a NaN)
+                INDArray count = Nd4j.getExecutioner().exec(new Sum(available, 1));
+                BooleanIndexing.replaceWhere(count, 1.0, Conditions.lessThan(0.5));
+                INDArray perClass = count.rdivi(eps);
                 target.addi(available.mulColumnVector(perClass));
             }
             if (w != null) {
@@ -497,7 +501,7 @@ public final class XentKernel {
                 loss.muli(t * t);
             }
             if (lse != null) {
-                loss.addi(lse.mul(lse).muli(options.zLoss()));
+                loss.addi(lse.mul(options.zLoss()).muli(lse));
             }
             INDArray inf = Nd4j.valueArrayOf(loss.shape(), Double.POSITIVE_INFINITY, computeType);
             return select(targetOnNegInf.gt(0), inf, loss);

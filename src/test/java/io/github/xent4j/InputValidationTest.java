@@ -1,0 +1,126 @@
+package io.github.xent4j;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Every bad input of the contract gives an IllegalArgumentException naming argument, expectation and value. */
+class InputValidationTest {
+    static final XentOptions PLAIN = XentOptions.defaults();
+    static final INDArray Z = Nd4j.createFromArray(new float[][]{{1, 2, 3}, {0, 1, 0}});
+    static final INDArray Y = Nd4j.createFromArray(new float[][]{{0.2f, 0.3f, 0.5f}, {0, 1, 0}});
+
+    /** Asserts an IllegalArgumentException whose message contains every fragment. */
+    static void assertBad(Executable call, String... fragments) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' should contain '" + f + "'");
+        }
+    }
+
+    static void compute(INDArray z, INDArray y, INDArray mask, XentOptions o) {
+        XentKernel.compute(z, y, mask, o, XentKernel.Output.BOTH);
+    }
+
+    @Test
+    void shapesAndRanks() {
+        assertBad(() -> compute(Nd4j.create(DataType.FLOAT, 2, 3, 1), Y, null, PLAIN), "logits", "rank 2", "[2, 3, 1]");
+        assertBad(() -> compute(Z, Nd4j.create(DataType.FLOAT, 2, 4), null, PLAIN), "labels shape [2, 4]", "[2, 3]");
+        assertBad(() -> compute(Z, Nd4j.create(DataType.FLOAT, 3, 3), null, PLAIN), "labels shape [3, 3]", "[2, 3]");
+        assertBad(() -> compute(Z, Y, Nd4j.ones(DataType.FLOAT, 3, 1), PLAIN), "mask shape [3, 1]", "[2, 1]");
+        assertBad(() -> compute(Z, Y, Nd4j.ones(DataType.FLOAT, 2, 2), PLAIN), "mask shape [2, 2]", "[2, 3]");
+        assertBad(() -> compute(Z, Nd4j.createFromArray(0, 1).reshape(2, 1), Nd4j.ones(DataType.FLOAT, 2, 3), PLAIN),
+                "mask", "per-example", "[2, 3]");
+        assertBad(() -> compute(Z, Y, null, XentOptions.builder().classWeights(new double[]{1, 2}).build()),
+                "classWeights", "length K = 3", "length 2");
+        assertBad(() -> compute(Z.castTo(DataType.INT32), Y, null, PLAIN), "logits", "floating point", "INT");
+        assertBad(() -> compute(null, Y, null, PLAIN), "logits");
+        assertBad(() -> compute(Z, null, null, PLAIN), "labels");
+    }
+
+    @Test
+    void invalidValuesInUnmaskedRows() {
+        assertBad(() -> compute(Z, Nd4j.createFromArray(new float[][]{{0.2f, -0.5f, 0.5f}, {0, 1, 0}}), null, PLAIN),
+                "labels", ">= 0", "-0.5", "row 0", "class 1");
+        assertBad(() -> compute(Z, Nd4j.createFromArray(new float[][]{{0.2f, 0.3f, 0.5f}, {0, Float.NaN, 0}}), null, PLAIN),
+                "labels", "finite", "NaN", "row 1", "class 1");
+        assertBad(() -> compute(Z, Nd4j.createFromArray(new float[][]{{0.2f, 0.3f, Float.POSITIVE_INFINITY}, {0, 1, 0}}),
+                null, PLAIN), "labels", "finite", "Infinity", "row 0", "class 2");
+        assertBad(() -> compute(Nd4j.createFromArray(new float[][]{{1, 2, 3}, {0, Float.NaN, 0}}), Y, null, PLAIN),
+                "logits", "NaN", "row 1", "class 1");
+        assertBad(() -> compute(Nd4j.createFromArray(new float[][]{{1, Float.POSITIVE_INFINITY, 3}, {0, 1, 0}}), Y, null,
+                PLAIN), "logits", "+Infinity", "row 0", "class 1");
+        float ninf = Float.NEGATIVE_INFINITY;
+        assertBad(() -> compute(Nd4j.createFromArray(new float[][]{{1, 2, 3}, {ninf, ninf, ninf}}), Y, null, PLAIN),
+                "logits", "-Infinity", "row 1");
+        // the gradient-only path must catch them too
+        assertBad(() -> XentKernel.compute(Nd4j.createFromArray(new float[][]{{1, 2, 3}, {0, Float.NaN, 0}}), Y, null,
+                PLAIN, XentKernel.Output.GRADIENT), "logits", "NaN");
+        assertBad(() -> XentKernel.compute(Nd4j.createFromArray(new float[][]{{1, 2, 3}, {ninf, ninf, ninf}}), Y, null,
+                PLAIN, XentKernel.Output.GRADIENT), "logits", "-Infinity");
+        assertBad(() -> XentKernel.compute(Nd4j.createFromArray(new float[][]{{1, Float.POSITIVE_INFINITY, 3}, {0, 1, 0}}),
+                Y, null, PLAIN, XentKernel.Output.GRADIENT), "logits", "+Infinity");
+        assertBad(() -> XentKernel.compute(Z, Nd4j.createFromArray(new float[][]{{0.2f, 0.3f, 0.5f}, {0, Float.NaN, 0}}),
+                null, PLAIN, XentKernel.Output.GRADIENT), "labels", "NaN");
+    }
+
+    @Test
+    void classIds() {
+        assertBad(() -> compute(Z, Nd4j.createFromArray(1, 3).reshape(2, 1), null, PLAIN), "class-id labels",
+                "[0, 2]", "3.0", "row 1");
+        assertBad(() -> compute(Z, Nd4j.createFromArray(-2L, 0L), null, PLAIN), "class-id", "-2.0", "row 0");
+        assertBad(() -> compute(Z, Nd4j.createFromArray(new float[]{1.5f, 0}).reshape(2, 1), null, PLAIN), "integers",
+                "1.5");
+        assertBad(() -> compute(Z, Nd4j.createFromArray(new float[]{1, Float.NaN}), null, PLAIN), "class-id", "NaN");
+        // ignoreIndex and masked rows are never validated
+        assertDoesNotThrow(() -> compute(Nd4j.createFromArray(new float[][]{{1, 2, 3}, {Float.NaN, 0, 0}}),
+                Nd4j.createFromArray(0, 9), null, XentOptions.builder().ignoreIndex(9).build()));
+        assertDoesNotThrow(() -> compute(Z, Nd4j.createFromArray(new float[]{0, Float.NaN}),
+                Nd4j.createFromArray(1f, 0f), PLAIN));
+    }
+
+    @Test
+    void masksAreValidated() {
+        assertBad(() -> compute(Z, Y, Nd4j.createFromArray(new float[][]{{1, 0.5f, 1}, {1, 1, 1}}), PLAIN),
+                "per-output mask", "0 or 1", "0.5", "row 0", "class 1");
+        assertBad(() -> compute(Z, Y, Nd4j.createFromArray(1f, Float.NaN), PLAIN), "mask", "finite", "NaN");
+        // masked rows are never validated
+        assertDoesNotThrow(() -> compute(Nd4j.createFromArray(new float[][]{{1, 2, 3}, {Float.NaN, 0, 0}}),
+                Nd4j.createFromArray(new float[][]{{0.2f, 0.3f, 0.5f}, {-1, Float.NaN, 0}}), Nd4j.createFromArray(1f, 0f), PLAIN));
+    }
+
+    @Test
+    void options() {
+        assertBad(() -> XentOptions.builder().labelSmoothing(1).build(), "labelSmoothing", "[0, 1)", "1.0");
+        assertBad(() -> XentOptions.builder().labelSmoothing(-0.1).build(), "labelSmoothing", "-0.1");
+        assertBad(() -> XentOptions.builder().labelSmoothing(Double.NaN).build(), "labelSmoothing", "NaN");
+        assertBad(() -> XentOptions.builder().temperature(0).build(), "temperature", "> 0", "0.0");
+        assertBad(() -> XentOptions.builder().temperature(-2).build(), "temperature", "-2.0");
+        assertBad(() -> XentOptions.builder().temperature(Double.POSITIVE_INFINITY).build(), "temperature", "Infinity");
+        assertBad(() -> XentOptions.builder().temperature(Double.NaN).build(), "temperature", "NaN");
+        assertBad(() -> XentOptions.builder().zLoss(-1e-3).build(), "zLoss", ">= 0", "-0.001");
+        assertBad(() -> XentOptions.builder().zLoss(Double.NaN).build(), "zLoss", "NaN");
+        assertBad(() -> XentOptions.builder().zLoss(Double.POSITIVE_INFINITY).build(), "zLoss", "Infinity");
+        assertBad(() -> XentOptions.builder().classWeights(new double[]{1, 0}).build(), "classWeights", "> 0",
+                "classWeights[1] = 0.0");
+        assertBad(() -> XentOptions.builder().classWeights(new double[]{-1}).build(), "classWeights", "-1.0");
+        assertBad(() -> XentOptions.builder().classWeights(new double[]{1, Double.NaN}).build(), "classWeights", "NaN");
+        assertBad(() -> XentOptions.builder().classWeights(new double[]{Double.POSITIVE_INFINITY}).build(),
+                "classWeights", "Infinity");
+        assertBad(() -> XentOptions.builder().classWeights(new double[0]).build(), "classWeights", "length 0");
+        assertBad(() -> XentKernel.compute(Z, Y, null, null, XentKernel.Output.BOTH), "options");
+    }
+
+    @Test
+    void logSumExpArguments() {
+        assertBad(() -> XentKernel.logSumExp(Z, 2, false), "dimension", "[-2, 1]", "2");
+        assertBad(() -> XentKernel.logSoftmax(Z, -3), "dimension", "-3");
+        assertBad(() -> XentKernel.logSoftmax(Z.castTo(DataType.INT32), 1), "floating point");
+    }
+}

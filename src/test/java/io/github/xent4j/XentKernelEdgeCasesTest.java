@@ -1,0 +1,176 @@
+package io.github.xent4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Extreme logits, -inf, masks and class ids, each against the float64 reference. */
+class XentKernelEdgeCasesTest {
+    static final double NEG_INF = Double.NEGATIVE_INFINITY;
+    static final double NAN = Double.NaN;
+
+    static final String[] OPTIONS = {"plain", "weights", "smoothing", "temperature", "zloss", "all"};
+
+    static XentOptions options(String name) {
+        return XentKernelTest.options(name, 3, new Random(3));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "weights", "smoothing", "temperature", "zloss", "all"})
+    void hugeGapsAndOffsetsInFloat32(String optionSet) {
+        double[][] z = {
+                {0, 1000, 0},
+                {1e4, 0, -1e4},
+                {1e4 + 1, 1e4, 1e4 - 2},      // large offset, small differences: needs the shift first
+                {-1e4 - 1, -1e4, -1e4 + 3},
+                {1e30, -1e30, 0},
+                {1, 2, 3}};
+        double[][] y = {{1, 0, 0}, {0.2, 0.3, 0.5}, {0.5, 0.3, 0.2}, {0.6, 0, 0.9}, {0, 1, 0}, {0.5, 0.2, 0}};
+        INDArray logits = TestArrays.array(z, DataType.FLOAT);
+        INDArray labels = TestArrays.array(y, DataType.FLOAT);
+        KernelChecks.check(logits, labels, null, options(optionSet), TestArrays.values(labels), null, null);
+    }
+
+    @Test
+    void gapOf1000CostsItsTrueLoss() {
+        INDArray logits = Nd4j.createFromArray(new float[][]{{0, 1000, 0}});
+        INDArray labels = Nd4j.createFromArray(new float[][]{{1, 0, 0}});
+        XentKernel.Result r = XentKernel.compute(logits, labels, null, XentOptions.defaults(), XentKernel.Output.BOTH);
+        assertEquals(1000.0, r.loss().getDouble(0), 1e-3);
+        assertEquals(-1.0, r.gradient().getDouble(0, 0), 1e-6);
+        assertEquals(1.0, r.gradient().getDouble(0, 1), 1e-6);
+        assertEquals(0.0, r.gradient().getDouble(0, 2), 1e-6);
+    }
+
+    @Test
+    void extremeButRepresentableGapsInFloat64() {
+        double[][] z = {{1e300, -1e300}, {1e5, -1e5}};
+        double[][] y = {{0, 1}, {0.25, 0.75}};
+        KernelChecks.check(TestArrays.array(z, DataType.DOUBLE), TestArrays.array(y, DataType.DOUBLE), null,
+                XentOptions.defaults(), y, null, null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "weights", "smoothing", "temperature", "zloss", "all"})
+    void negativeInfinityLogits(String optionSet) {
+        double[][] z = {
+                {NEG_INF, 1, 2},          // zero label on -inf: contributes nothing (unless smoothing)
+                {NEG_INF, 1, 2},          // positive label on -inf: loss +inf, gradient finite
+                {NEG_INF, NEG_INF, 5},    // only one finite class
+                {0.5, -1, 2}};            // an ordinary row in the same batch
+        double[][] y = {{0, 0.5, 0.5}, {0.1, 0.4, 0.5}, {0, 0, 1}, {0.3, 0.3, 0.4}};
+        for (DataType type : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray logits = TestArrays.array(z, type);
+            INDArray labels = TestArrays.array(y, type);
+            KernelChecks.check(logits, labels, null, options(optionSet), TestArrays.values(labels), null, null);
+        }
+    }
+
+    @Test
+    void positiveLabelOnNegativeInfinityGivesInfiniteLossAndFiniteGradient() {
+        INDArray logits = Nd4j.createFromArray(new float[][]{{Float.NEGATIVE_INFINITY, 1, 2}, {0, 0, 0}});
+        INDArray labels = Nd4j.createFromArray(new float[][]{{0.1f, 0.4f, 0.5f}, {1, 0, 0}});
+        XentKernel.Result r = XentKernel.compute(logits, labels, null, XentOptions.defaults(), XentKernel.Output.BOTH);
+        assertEquals(Double.POSITIVE_INFINITY, r.loss().getDouble(0));
+        assertEquals(Math.log(3), r.loss().getDouble(1), 1e-6);
+        assertEquals(-0.1, r.gradient().getDouble(0, 0), 1e-7);
+        assertTrue(Double.isFinite(r.gradient().sumNumber().doubleValue()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE", "HALF", "BFLOAT16"})
+    void perExampleMaskZeroesGarbageRows(DataType type) {
+        double[][] z = {{1, 2, 3}, {NAN, Double.POSITIVE_INFINITY, 0}, {0.5, -1, 2}, {NEG_INF, NEG_INF, NEG_INF}, {3, 1, 0}};
+        double[][] y = {{0.2, 0.3, 0.5}, {NAN, -1, Double.POSITIVE_INFINITY}, {1, 0, 0}, {0.3, 0.3, 0.4}, {0, 0.5, 1}};
+        double[] m = {1, 0, 0.5, 0, 2};
+        INDArray logits = TestArrays.array(z, type);
+        INDArray labels = TestArrays.array(y, type);
+        double[][] ref = TestArrays.values(labels);
+        for (INDArray mask : new INDArray[]{Nd4j.createFromArray(m).reshape(5, 1).castTo(type), Nd4j.createFromArray(m)}) {
+            for (String o : OPTIONS) {
+                KernelChecks.check(logits, labels, mask, options(o), ref, m, null);
+            }
+        }
+    }
+
+    @Test
+    void perOutputMaskRemovesClasses() {
+        double[][] z = {{1, NAN, 3}, {0.5, -1, 2}, {NAN, NAN, NAN}, {1000, 0, -1000}};
+        double[][] y = {{0.2, NAN, 0.5}, {1, 0, 0}, {NAN, -1, 0.3}, {0, 0.5, 0.5}};
+        double[][] avail = {{1, 0, 1}, {1, 1, 1}, {0, 0, 0}, {0, 1, 1}};
+        double[] rows = {1, 1, 0, 1};
+        for (DataType type : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray logits = TestArrays.array(z, type);
+            INDArray labels = TestArrays.array(y, type);
+            for (String o : OPTIONS) {
+                KernelChecks.check(logits, labels, TestArrays.array(avail, type), options(o), TestArrays.values(labels),
+                        rows, avail);
+            }
+        }
+    }
+
+    @Test
+    void perOutputMaskEqualsMinusInfinityLogitsWithZeroLabels() {
+        Random rnd = new Random(5);
+        double[][] z = TestArrays.normal(rnd, 6, 4, 2);
+        double[][] y = TestArrays.softLabels(rnd, 6, 4, 1);
+        double[][] avail = {{1, 1, 0, 1}, {0, 1, 1, 1}, {1, 1, 1, 1}, {1, 0, 0, 1}, {0, 0, 1, 0}, {1, 1, 1, 0}};
+        double[][] zInf = new double[6][4];
+        double[][] yZero = new double[6][4];
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 4; j++) {
+                zInf[i][j] = avail[i][j] == 0 ? NEG_INF : z[i][j];
+                yZero[i][j] = avail[i][j] == 0 ? 0 : y[i][j];
+            }
+        }
+        XentOptions o = XentOptions.builder().classWeights(new double[]{1, 2, 0.5, 1}).temperature(2).zLoss(0.01).build();
+        XentKernel.Result masked = XentKernel.compute(TestArrays.array(z, DataType.DOUBLE),
+                TestArrays.array(y, DataType.DOUBLE), TestArrays.array(avail, DataType.DOUBLE), o, XentKernel.Output.BOTH);
+        XentKernel.Result inf = XentKernel.compute(TestArrays.array(zInf, DataType.DOUBLE),
+                TestArrays.array(yZero, DataType.DOUBLE), null, o, XentKernel.Output.BOTH);
+        assertTrue(masked.loss().equalsWithEps(inf.loss(), 1e-12), masked.loss() + " vs " + inf.loss());
+        assertTrue(masked.gradient().equalsWithEps(inf.gradient(), 1e-12));
+    }
+
+    @Test
+    void classIdsOfEveryTypeAndShape() {
+        Random rnd = new Random(9);
+        int n = 8;
+        int k = 5;
+        int[] ids = TestArrays.classIds(rnd, n, k);
+        ids[3] = 2;
+        INDArray logits = TestArrays.array(TestArrays.normal(rnd, n, k, 3), DataType.FLOAT);
+        INDArray[] labelForms = {
+                Nd4j.createFromArray(ids).reshape(n, 1),
+                Nd4j.createFromArray(ids).castTo(DataType.INT64),
+                Nd4j.createFromArray(ids).reshape(n, 1).castTo(DataType.FLOAT),
+                Nd4j.createFromArray(ids).castTo(DataType.DOUBLE)};
+        for (INDArray labels : labelForms) {
+            for (String o : OPTIONS) {
+                KernelChecks.check(logits, labels, null, XentKernelTest.options(o, k, new Random(1)),
+                        TestArrays.oneHot(ids, k), null, null);
+            }
+        }
+    }
+
+    @Test
+    void ignoreIndexRowsAndMaskedRowsCountForNothing() {
+        int k = 4;
+        double[][] z = {{1, 2, 3, 4}, {NAN, 0, 0, 0}, {0.5, 0.1, -2, 1}, {9, 9, 9, NAN}, {1, 1, 1, 1}};
+        double[] ids = {2, 7, 0, -3.5, 3};          // row 1: ignoreIndex 7; row 3: masked garbage
+        double[] mask = {1, 1, 0.5, 0, 1};
+        int[] idsForRef = {2, 0, 0, 0, 3};
+        double[] rowWeights = {1, 0, 0.5, 0, 1};
+        XentOptions o = XentOptions.builder().ignoreIndex(7).labelSmoothing(0.1).build();
+        KernelChecks.check(TestArrays.array(z, DataType.FLOAT), Nd4j.createFromArray(ids).reshape(5, 1),
+                Nd4j.createFromArray(mask).reshape(5, 1), o, TestArrays.oneHot(idsForRef, k), rowWeights, null);
+    }
+}
