@@ -32,6 +32,15 @@ import java.util.Random;
  * <p><b>Subset.</b> {@link Builder#numExamples(int)} keeps only the first {@code n} examples
  * (before shuffling), for quick runs and notebooks.
  *
+ * <p><b>Resuming.</b> Because an epoch's order depends only on {@code (seed, epoch)},
+ * {@link Builder#startEpoch(int)} makes an iterator whose batches are exactly those a
+ * long-running one would hand out from that epoch on: training resumed from a checkpoint sees
+ * the same data in the same order as an uninterrupted run.
+ *
+ * <p><b>Other labels.</b> {@link Builder#labels(INDArray)} hands out rows of any {@code [N, L]}
+ * array instead of the one-hot labels, gathered with the same permutation as the features (for
+ * example teacher soft labels next to the one-hot labels, for distillation).
+ *
  * <p>Supports {@linkplain #resetSupported() reset} and DL4J's asynchronous prefetching
  * ({@link #asyncSupported()} is true; {@code MultiLayerNetwork.fit} wraps it in an
  * {@code AsyncDataSetIterator}). Not safe for use by several threads at once.
@@ -82,14 +91,26 @@ public final class IdxDataSetIterator implements DataSetIterator {
             throw new IllegalArgumentException("numExamples must be in [1, " + data.numExamples()
                     + "], got " + n);
         }
+        if (b.startEpoch < 0) {
+            throw new IllegalArgumentException("startEpoch must be >= 0, got " + b.startEpoch);
+        }
+        if (b.labels != null && (b.labels.rank() != 2 || b.labels.rows() != data.numExamples())) {
+            throw new IllegalArgumentException("labels must be [" + data.numExamples() + ", L], got "
+                    + Arrays.toString(b.labels.shape()));
+        }
+        if (b.labels != null && b.classIndexLabels) {
+            throw new IllegalArgumentException("labels(...) and classIndexLabels(true) exclude each other");
+        }
         this.features = data.features();
-        this.labels = b.classIndexLabels ? data.classIndexLabels() : data.labels();
+        this.labels = b.labels != null ? b.labels
+                : b.classIndexLabels ? data.classIndexLabels() : data.labels();
         this.labelNames = data.labelNames();
         this.batchSize = b.batchSize;
         this.shuffle = b.shuffle;
         this.seed = b.seed;
         this.numExamples = n;
-        this.order = order(0);
+        this.epoch = b.startEpoch;
+        this.order = order(epoch);
     }
 
     /** Starts a builder: batch size 128, shuffled with seed 0, all examples, one-hot labels. */
@@ -105,6 +126,8 @@ public final class IdxDataSetIterator implements DataSetIterator {
         private boolean shuffle = true;
         private Integer numExamples;
         private boolean classIndexLabels;
+        private int startEpoch;
+        private INDArray labels;
 
         private Builder(MnistData data) {
             this.data = Objects.requireNonNull(data, "data");
@@ -141,8 +164,29 @@ public final class IdxDataSetIterator implements DataSetIterator {
         }
 
         /**
-         * @throws IllegalArgumentException if the batch size is not positive or
-         *                                  {@code numExamples} is outside {@code [1, N]}
+         * The epoch to start at, {@code >= 0}; default 0. The first batch is the first of that
+         * epoch's permutation, as if the iterator had been {@linkplain #reset() reset} that
+         * many times after full epochs.
+         */
+        public Builder startEpoch(int startEpoch) {
+            this.startEpoch = startEpoch;
+            return this;
+        }
+
+        /**
+         * Hands out rows of {@code labels} ({@code [N, L]}, N = all examples of the data, not
+         * the subset) instead of the one-hot labels. Shared, not copied.
+         */
+        public Builder labels(INDArray labels) {
+            this.labels = labels;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException if the batch size is not positive,
+         *                                  {@code numExamples} is outside {@code [1, N]},
+         *                                  {@code startEpoch} is negative, or {@code labels}
+         *                                  is not {@code [N, L]}
          */
         public IdxDataSetIterator build() {
             return new IdxDataSetIterator(this);

@@ -182,6 +182,45 @@ class IdxDataSetIteratorTest {
     }
 
     @Test
+    void startEpochGivesTheSameBatchesAsResettingThatOften() {
+        IdxDataSetIterator longRun = new IdxDataSetIterator(data(), 3, 11);
+        drain(longRun);
+        longRun.reset();
+        drain(longRun);
+        longRun.reset();
+        List<Integer> epoch2 = drain(longRun);
+        IdxDataSetIterator resumed = IdxDataSetIterator.builder(data()).batchSize(3).seed(11).startEpoch(2).build();
+        assertEquals(2, resumed.epoch());
+        assertEquals(epoch2, drain(resumed));
+        assertThrows(IllegalArgumentException.class,
+                () -> IdxDataSetIterator.builder(data()).startEpoch(-1).build());
+    }
+
+    @Test
+    void customLabelsFollowTheirRows() {
+        // Label row i is [i, -i]: each batch's labels must belong to its features' examples.
+        float[][] rows = new float[N][];
+        for (int i = 0; i < N; i++) {
+            rows[i] = new float[]{i, -i};
+        }
+        IdxDataSetIterator it = IdxDataSetIterator.builder(data()).batchSize(4).seed(3)
+                .labels(Nd4j.createFromArray(rows)).build();
+        int seen = 0;
+        while (it.hasNext()) {
+            DataSet batch = it.next();
+            assertEquals(2, batch.getLabels().columns());
+            for (int r = 0; r < batch.numExamples(); r++) {
+                assertEquals(batch.getFeatures().getFloat(r, 0), batch.getLabels().getFloat(r, 0), 0f);
+                assertEquals(-batch.getFeatures().getFloat(r, 0), batch.getLabels().getFloat(r, 1), 0f);
+                seen++;
+            }
+        }
+        assertEquals(N, seen);
+        assertThrows(IllegalArgumentException.class, () -> IdxDataSetIterator.builder(data())
+                .labels(Nd4j.zeros(DataType.FLOAT, N - 1, 2)).build());
+    }
+
+    @Test
     void badArguments() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new IdxDataSetIterator(data(), 0, 1));
