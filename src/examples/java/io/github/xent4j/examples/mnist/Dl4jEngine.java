@@ -1,0 +1,157 @@
+package io.github.xent4j.examples.mnist;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The DL4J engine: {@link MultiLayerNetwork}s from {@link Networks}, and for distillation the
+ * {@link ComputationGraph} of {@link Networks#distillationGraph}. Checkpoints are DL4J's own
+ * model zips with the updater (Adam) state, so {@code MultiLayerNetwork.load(file, true)} or
+ * {@code ComputationGraph.load(file, true)} opens them outside this example too.
+ */
+public final class Dl4jEngine implements Engine {
+
+    @Override
+    public String name() {
+        return "dl4j";
+    }
+
+    @Override
+    public TrainableModel create(TrainConfig config) {
+        return config.distillation() != null
+                ? new Graph(Networks.distillationGraph(config))
+                : new Multi(Networks.network(config));
+    }
+
+    @Override
+    public TrainableModel restore(Path checkpoint, TrainConfig config) throws IOException {
+        return config.distillation() != null
+                ? new Graph(ModelSerializer.restoreComputationGraph(checkpoint.toFile(), true))
+                : new Multi(ModelSerializer.restoreMultiLayerNetwork(checkpoint.toFile(), true));
+    }
+
+    /** Opens any DL4J model zip for inference: a {@code MultiLayerNetwork}, else a {@code ComputationGraph}. */
+    static TrainableModel restoreAny(Path file) throws IOException {
+        try {
+            return new Multi(ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false));
+        } catch (RuntimeException | IOException notMultiLayer) {
+            return new Graph(ModelSerializer.restoreComputationGraph(file.toFile(), false));
+        }
+    }
+
+    /** A {@link MultiLayerNetwork}: every model of {@code train}. */
+    static final class Multi implements TrainableModel {
+        final MultiLayerNetwork net;
+
+        Multi(MultiLayerNetwork net) {
+            this.net = net;
+        }
+
+        @Override
+        public double fit(INDArray features, INDArray labels) {
+            net.fit(features, labels);
+            return net.score();
+        }
+
+        @Override
+        public INDArray predict(INDArray features) {
+            return net.output(features, false);
+        }
+
+        @Override
+        public void endEpoch() {
+            net.incrementEpochCount();
+        }
+
+        @Override
+        public int epochCount() {
+            return net.getEpochCount();
+        }
+
+        @Override
+        public long numParams() {
+            return net.numParams();
+        }
+
+        @Override
+        public INDArray params() {
+            return net.params().dup();
+        }
+
+        @Override
+        public void save(Path file) throws IOException {
+            ModelSerializer.writeModel(net, file.toFile(), true);
+        }
+
+        @Override
+        public String describe() {
+            return String.format(Locale.ROOT, "MultiLayerNetwork, %,d parameters", net.numParams());
+        }
+    }
+
+    /** The distillation {@link ComputationGraph}: labels {@code [B, 20]} are split into its two heads. */
+    static final class Graph implements TrainableModel {
+        final ComputationGraph graph;
+
+        Graph(ComputationGraph graph) {
+            this.graph = graph;
+        }
+
+        @Override
+        public double fit(INDArray features, INDArray labels) {
+            int k = Networks.CLASSES;
+            if (labels.columns() != 2 * k) {
+                throw new IllegalArgumentException("distillation labels must be [B, " + 2 * k
+                        + "] (alpha * soft, then (1 - alpha) * one-hot), got [" + labels.rows() + ", "
+                        + labels.columns() + "]");
+            }
+            INDArray soft = labels.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup();
+            INDArray hard = labels.get(NDArrayIndex.all(), NDArrayIndex.interval(k, 2 * k)).dup();
+            graph.fit(new INDArray[]{features}, new INDArray[]{hard, soft});
+            return graph.score();
+        }
+
+        @Override
+        public INDArray predict(INDArray features) {
+            return graph.output(false, features)[0];
+        }
+
+        @Override
+        public void endEpoch() {
+            graph.incrementEpochCount();
+        }
+
+        @Override
+        public int epochCount() {
+            return graph.getEpochCount();
+        }
+
+        @Override
+        public long numParams() {
+            return graph.numParams();
+        }
+
+        @Override
+        public INDArray params() {
+            return graph.params().dup();
+        }
+
+        @Override
+        public void save(Path file) throws IOException {
+            ModelSerializer.writeModel(graph, file.toFile(), true);
+        }
+
+        @Override
+        public String describe() {
+            return String.format(Locale.ROOT, "ComputationGraph (student + 2 loss heads), %,d parameters",
+                    graph.numParams());
+        }
+    }
+}
