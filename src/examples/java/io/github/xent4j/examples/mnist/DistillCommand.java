@@ -147,6 +147,11 @@ final class DistillCommand implements Callable<Integer>, MnistApp.Streams {
      * {@code (1 - alpha) * onehot}. The teacher runs once over the training set, in batches.
      */
     static INDArray distillationLabels(MultiLayerNetwork teacher, MnistData train, double temperature, double alpha) {
+        return distillationLabels(softTargets(teacher, train, temperature), train, alpha);
+    }
+
+    /** {@code softmax(teacherLogits / T)} for every training example, {@code [N, 10]}. */
+    static INDArray softTargets(MultiLayerNetwork teacher, MnistData train, double temperature) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             int n = train.numExamples();
             INDArray soft = Nd4j.create(train.labels().dataType(), n, Networks.CLASSES);
@@ -157,7 +162,14 @@ final class DistillCommand implements Callable<Integer>, MnistApp.Streams {
                 soft.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())
                         .assign(Nd4j.nn().softmax(logits.divi(temperature), 1));
             }
-            return Nd4j.hstack(soft.muli(alpha), train.labels().mul(1 - alpha));
+            return soft;
+        }
+    }
+
+    /** {@code [alpha * q, (1 - alpha) * onehot]}, the labels of {@link Networks#distillationGraph}. */
+    static INDArray distillationLabels(INDArray q, MnistData train, double alpha) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return Nd4j.hstack(q.mul(alpha), train.labels().mul(1 - alpha));
         }
     }
 }

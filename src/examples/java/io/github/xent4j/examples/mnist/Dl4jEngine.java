@@ -42,7 +42,15 @@ public final class Dl4jEngine implements Engine {
         try {
             return new Multi(ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false));
         } catch (RuntimeException | IOException notMultiLayer) {
-            return new Graph(ModelSerializer.restoreComputationGraph(file.toFile(), false));
+            try {
+                return new Graph(ModelSerializer.restoreComputationGraph(file.toFile(), false));
+            } catch (RuntimeException | IOException notGraph) {
+                IOException e = new IOException(file + " is not a DL4J model zip this example can read: "
+                        + (notMultiLayer.getMessage() != null ? notMultiLayer.getMessage() : notMultiLayer.toString()),
+                        notMultiLayer);
+                e.addSuppressed(notGraph);
+                throw e;
+            }
         }
     }
 

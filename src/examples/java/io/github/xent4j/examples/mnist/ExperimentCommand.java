@@ -197,10 +197,11 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
         }
         MultiLayerNetwork teacherNet = DistillCommand.loadTeacher(teacher, probe);
         double teacherAcc = Trainer.evaluate(new Dl4jEngine.Multi(teacherNet), plain.test()).accuracy();
-        INDArray soft = DistillCommand.distillationLabels(teacherNet, plain.train(), temperature, alpha);
-        INDArray hard = DistillCommand.distillationLabels(teacherNet, plain.train(), temperature, 0);
+        INDArray q = DistillCommand.softTargets(teacherNet, plain.train(), temperature);
+        INDArray soft = DistillCommand.distillationLabels(q, plain.train(), alpha);
+        INDArray hard = DistillCommand.distillationLabels(q, plain.train(), 0);
 
-        out.printf(Locale.ROOT, "teacher %s: test accuracy %.2f%%; student 784-%d-10, %d epochs, T = %g, alpha = %g%n%n",
+        out.printf(Locale.ROOT, "teacher %s: test accuracy %.2f%%; student 784-%d-10, %d epochs, T = %s, alpha = %s%n%n",
                 teacher, 100 * teacherAcc, studentHidden, e, temperature, alpha);
         out.println("| seed | hard labels only (alpha = 0) | distilled | difference |");
         out.println("| ---: | ---: | ---: | ---: |");
