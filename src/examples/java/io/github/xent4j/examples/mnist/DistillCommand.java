@@ -54,7 +54,7 @@ import java.util.concurrent.Callable;
                 "Example: distill --teacher target/mnist/lenet.zip --temperature 4 --alpha 0.9"})
 final class DistillCommand implements Callable<Integer>, MnistApp.Streams {
 
-    static final int DEFAULT_HIDDEN = 32;
+    static final int DEFAULT_HIDDEN = 128;
 
     @Option(names = "--teacher", paramLabel = "FILE", required = true,
             description = "The teacher model (a MultiLayerNetwork zip written by train).")

@@ -61,9 +61,13 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
                     + "and threads).")
     Integer epochs;
 
-    @Option(names = "--train-limit", paramLabel = "N", defaultValue = "0",
-            description = "Training examples per run (default: all).")
-    int trainLimit;
+    @Option(names = "--train-limit", paramLabel = "N",
+            description = "Training examples per run (default: all; distill: 10000, the student's transfer set).")
+    Integer trainLimit;
+
+    @Option(names = "--lr-decay", paramLabel = "GAMMA",
+            description = "Learning-rate factor per epoch (default: 0.8; distill: 1, a constant rate).")
+    Double lrDecay;
 
     @Option(names = "--rounds", paramLabel = "R", defaultValue = "4",
             description = "throughput, threads: alternating rounds after the warm-up (default: ${DEFAULT-VALUE}).")
@@ -85,6 +89,10 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
     @Option(names = "--student-hidden", paramLabel = "H", defaultValue = "" + DistillCommand.DEFAULT_HIDDEN,
             description = "distill: the student's hidden width (default: ${DEFAULT-VALUE}).")
     int studentHidden;
+
+    /** The distill experiment's defaults: a transfer set small enough that the hard-label student overfits. */
+    static final int DISTILL_TRAIN_LIMIT = 10_000;
+    static final int DISTILL_EPOCHS = 40;
 
     @Option(names = "--out", paramLabel = "FILE",
             description = "Where to write the results as JSON (default: target/experiments/<name>.json).")
@@ -124,8 +132,11 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
     }
 
     private TrainConfig config(TrainConfig.ModelKind model, TrainConfig.LossKind loss, long seed, int nEpochs) {
-        return new TrainConfig(model, loss, "dl4j", Dataset.MNIST, nEpochs, 128, 0.001, 0.8, seed, 0, 1,
-                model == TrainConfig.ModelKind.STUDENT ? studentHidden : 0, trainLimit, 0, null);
+        boolean student = model == TrainConfig.ModelKind.STUDENT;
+        int limit = trainLimit != null ? trainLimit : student ? DISTILL_TRAIN_LIMIT : 0;
+        double decay = lrDecay != null ? lrDecay : student ? 1.0 : 0.8;
+        return new TrainConfig(model, loss, "dl4j", Dataset.MNIST, nEpochs, 128, 0.001, decay, seed, 0, 1,
+                student ? studentHidden : 0, limit, 0, null);
     }
 
     private Trainer.Result quiet(String command, TrainConfig c, Trainer.Data data) throws IOException {
@@ -184,7 +195,7 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
 
     private Map<String, Object> distill() throws IOException {
         long[] s = seeds != null ? seeds : new long[]{1, 2, 3};
-        int e = epochs != null ? epochs : 10;
+        int e = epochs != null ? epochs : DISTILL_EPOCHS;
         TrainConfig probe = config(TrainConfig.ModelKind.STUDENT, TrainConfig.LossKind.XENT4J, s[0], e);
         Trainer.Data plain = Runs.loadData(probe);
         if (!Files.isRegularFile(teacher)) {
@@ -192,6 +203,7 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
             TrainConfig t = new TrainConfig(TrainConfig.ModelKind.LENET, TrainConfig.LossKind.XENT4J, "dl4j",
                     Dataset.MNIST, TrainCommand.defaultEpochs(TrainConfig.ModelKind.LENET), 128, 0.001, 0.8, 42, 0, 1,
                     0, 0, 0, null);
+            // the teacher sees all 60,000 examples, whatever the student's transfer set
             Trainer.run("train", t, Runs.loadData(t), new Trainer.Options(teacher, false, Progress.Mode.LINES,
                     err, err, null));
         }
@@ -201,8 +213,10 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
         INDArray soft = DistillCommand.distillationLabels(q, plain.train(), alpha);
         INDArray hard = DistillCommand.distillationLabels(q, plain.train(), 0);
 
-        out.printf(Locale.ROOT, "teacher %s: test accuracy %.2f%%; student 784-%d-10, %d epochs, T = %s, alpha = %s%n%n",
-                teacher, 100 * teacherAcc, studentHidden, e, temperature, alpha);
+        out.printf(Locale.ROOT, "teacher %s: test accuracy %.2f%%; student 784-%d-10 on the first %,d training "
+                        + "examples, %d epochs, lr %s x%s/epoch, T = %s, alpha = %s%n%n", teacher, 100 * teacherAcc,
+                studentHidden, plain.train().numExamples(), e, probe.learningRate(), probe.lrDecay(), temperature,
+                alpha);
         out.println("| seed | hard labels only (alpha = 0) | distilled | difference |");
         out.println("| ---: | ---: | ---: | ---: |");
         List<Double> base = new ArrayList<>();
@@ -227,6 +241,8 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
         m.put("teacher", teacher.toString());
         m.put("teacher_test_accuracy", teacherAcc);
         m.put("student_hidden", studentHidden);
+        m.put("student_train_examples", plain.train().numExamples());
+        m.put("lr_decay", probe.lrDecay());
         m.put("epochs", e);
         m.put("temperature", temperature);
         m.put("alpha", alpha);
