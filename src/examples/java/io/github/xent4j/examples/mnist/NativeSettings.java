@@ -75,11 +75,11 @@ final class NativeSettings {
         return m;
     }
 
-    // libnd4j's levels: 0 generic x86-64, 1 AVX, 2 AVX2, 3 AVX-512.
+    // libnd4j's binaryLevel()/optimalLevel(): 0 unknown, 1 plain x86-64, 2 AVX2, 3 AVX-512.
     private static String level(int level) {
         return switch (level) {
-            case 0 -> "generic";
-            case 1 -> "avx";
+            case 0 -> "unknown";
+            case 1 -> "x86-64";
             case 2 -> "avx2";
             case 3 -> "avx512";
             default -> "level " + level;

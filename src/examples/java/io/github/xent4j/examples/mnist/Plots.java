@@ -59,6 +59,7 @@ final class Plots {
         chart.getStyler().setMarkerSize(5);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setXAxisDecimalPattern("0.#");
+        chart.getStyler().setXAxisTickMarkSpacingHint(90);
         int epochs = history.size();
         if (!batchLosses.isEmpty() && epochs > 0) {
             // Minibatches spread evenly over the epochs, so both series share the epoch axis.
