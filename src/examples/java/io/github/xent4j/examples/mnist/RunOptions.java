@@ -10,7 +10,7 @@ final class RunOptions {
 
     @Option(names = "--epochs", paramLabel = "N",
             description = "Total number of epochs (with --resume: train until this many are done). "
-                    + "Default: 10 for mlp and student, 12 for lenet.")
+                    + "Default: 10 for mlp and student, 6 for lenet.")
     Integer epochs;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "128",

@@ -1,6 +1,5 @@
 package io.github.xent4j.examples.mnist;
 
-import io.github.xent4j.examples.data.Dataset;
 import io.github.xent4j.examples.data.MnistData;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.factory.Nd4j;
@@ -168,10 +167,5 @@ final class Runs {
             out.println("plots: " + curves + ", " + matrix);
         }
         out.println(Reports.summary(r, run.output));
-    }
-
-    /** The datasets' names as the options spell them. */
-    static String datasetName(Dataset d) {
-        return d.directoryName();
     }
 }

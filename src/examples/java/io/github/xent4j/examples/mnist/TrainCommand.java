@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains an MLP or a LeNet-style CNN, prints the test accuracy after every epoch and a "
                 + "one-line RESULT at the end.",
-                "Example: train --model lenet --epochs 12 --metrics-out target/mnist/lenet.json --plots target/mnist"})
+                "Example: train --model lenet --epochs 6 --metrics-out target/mnist/lenet.json --plots target/mnist"})
 final class TrainCommand implements Callable<Integer>, MnistApp.Streams {
 
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = "mlp",
@@ -78,7 +78,7 @@ final class TrainCommand implements Callable<Integer>, MnistApp.Streams {
     }
 
     static int defaultEpochs(TrainConfig.ModelKind model) {
-        return model == TrainConfig.ModelKind.LENET ? 12 : 10;
+        return model == TrainConfig.ModelKind.LENET ? 6 : 10;
     }
 
     @Override
