@@ -3,14 +3,15 @@ package io.github.xent4j;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.controlflow.Select;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.factory.Nd4j;
@@ -112,10 +113,21 @@ public final class XentKernel {
     public static final class Result {
         private final INDArray loss;
         private final INDArray gradient;
+        private final double lossSum;
 
-        Result(INDArray loss, INDArray gradient) {
+        Result(INDArray loss, INDArray gradient, double lossSum) {
             this.loss = loss;
             this.gradient = gradient;
+            this.lossSum = lossSum;
+        }
+
+        /**
+         * Sum of the per-example losses, accumulated in float64 from the values before they are
+         * converted to the logits' type; NaN if the loss was not requested. {@code +inf} when a
+         * row's loss is.
+         */
+        public double lossSum() {
+            return lossSum;
         }
 
         /** Per-example loss {@code [N]}, masked; {@code null} if not requested. */
@@ -128,6 +140,13 @@ public final class XentKernel {
             return gradient;
         }
     }
+
+    /**
+     * Inputs of at most this many elements use the fused native op (see {@code solveFused}).
+     * Set by measurement (README, "Benchmarks"); overridable with the system property
+     * {@code xent4j.fusedMaxElements} (0 disables the fused path).
+     */
+    static volatile long fusedMaxElements = Long.getLong("xent4j.fusedMaxElements", 16384);
 
     private XentKernel() {
     }
@@ -168,8 +187,8 @@ public final class XentKernel {
         DataType in = x.dataType();
         Slices s = Slices.of(castForCompute(x), dim, 1.0, true, false);
         INDArray lse = s.maxOrZero.addi(Nd4j.getExecutioner().exec(new Log(s.sumExp)));
-        if (keepDims) {
-            lse = lse.reshape(keptShape(x.shape(), dim));
+        if (!keepDims) {
+            lse = lse.reshape(reducedShape(x.shape(), dim));
         }
         return lse.castTo(in);
     }
@@ -194,7 +213,7 @@ public final class XentKernel {
         // An all -inf slice has sum 0: -inf - log(0) would be NaN, the contract wants -inf.
         BooleanIndexing.replaceWhere(logSum, 0.0, InputChecks.negativeInfinity(logSum.dataType()));
         INDArray out = s.shifted;
-        Nd4j.getExecutioner().exec(new BroadcastSubOp(out, logSum, out, otherDimensions(x.rank(), dim)));
+        Nd4j.exec(new SubOp(new INDArray[]{out, logSum}, new INDArray[]{out}));
         return out.castTo(in);
     }
 
@@ -208,13 +227,13 @@ public final class XentKernel {
      * rounding error.
      */
     static final class Slices {
-        /** Slice maxima (reduced shape); with {@code zeroInfiniteMax}, infinite maxima are 0. */
+        /** Slice maxima (kept dimension of size 1); with {@code zeroInfiniteMax}, infinite maxima are 0. */
         final INDArray maxOrZero;
         /** {@code (x - max) * scale}; {@code null} unless kept. */
         final INDArray shifted;
         /** {@code exp((x - max) * scale)}, full shape, c-order, owned by the caller. */
         final INDArray exp;
-        /** Sum of {@code exp} per slice (reduced shape). */
+        /** Sum of {@code exp} per slice (kept dimension of size 1). */
         final INDArray sumExp;
 
         private Slices(INDArray maxOrZero, INDArray shifted, INDArray exp, INDArray sumExp) {
@@ -236,19 +255,18 @@ public final class XentKernel {
          * @param keepShifted     keep {@code (x - m) * scale} in its own array
          */
         static Slices of(INDArray x, int dim, double scale, boolean zeroInfiniteMax, boolean keepShifted) {
-            INDArray max = Nd4j.getExecutioner().exec(new Max(x, dim));
+            INDArray max = Nd4j.getExecutioner().exec(new Max(x, true, dim));        // keepDims: broadcastable
             if (zeroInfiniteMax) {
                 BooleanIndexing.replaceWhere(max, 0.0, Conditions.isInfinite());
             }
-            int[] others = otherDimensions(x.rank(), dim);
             INDArray shifted = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
-            Nd4j.getExecutioner().exec(new BroadcastSubOp(x, max, shifted, others));
+            Nd4j.exec(new SubOp(new INDArray[]{x, max}, new INDArray[]{shifted}));
             if (scale != 1.0) {
                 shifted.muli(scale);
             }
             INDArray exp = keepShifted ? Nd4j.createUninitialized(x.dataType(), x.shape(), 'c') : shifted;
             Nd4j.getExecutioner().exec(new Exp(shifted, exp));
-            INDArray sumExp = Nd4j.getExecutioner().exec(new Sum(exp, dim));
+            INDArray sumExp = Nd4j.getExecutioner().exec(new Sum(exp, true, dim));
             return new Slices(max, keepShifted ? shifted : null, exp, sumExp);
         }
     }
@@ -351,9 +369,56 @@ public final class XentKernel {
         }
 
         Result solve(Output output) {
+            if (fusedApplies()) {
+                Result r = solveFused();
+                if (r != null) {
+                    return r;
+                }
+                // Non-finite results: the lean path finds the culprit or handles -inf logits.
+            }
+            return solveLean(output);
+        }
+
+        /**
+         * Small inputs cost what their native calls cost (microseconds each), so they use
+         * libnd4j's fused {@code softmax_cross_entropy_loss_grad}: one call gives the exact
+         * gradient {@code p * S - y'} and, as the gradient with respect to per-example weights,
+         * the per-example losses, computed from max-shifted logits. Its wasted work (dL/dlabels,
+         * a second forward pass) is linear in N*K and does not matter at these sizes. It cannot
+         * apply a temperature after the shift, and has no z-loss or per-output masks.
+         */
+        private boolean fusedApplies() {
+            return (long) n * k <= XentKernel.fusedMaxElements && options.temperature() == 1 && options.zLoss() == 0
+                    && available == null;
+        }
+
+        private Result solveFused() {
+            boolean weighted = options.hasClassWeights();
+            INDArray target = weighted ? weightedSmoothedLabels() : y;     // smoothing done natively otherwise
+            checkNonNegativeLabels();
+            INDArray exampleWeights = rowWeights != null ? rowWeights : Nd4j.ones(computeType, n);
+            INDArray gradient = Nd4j.createUninitialized(computeType, n, k);
+            INDArray perExample = Nd4j.createUninitialized(computeType, n);
+            INDArray labelGradient = Nd4j.createUninitialized(computeType, n, k);   // unused
+            Nd4j.exec(DynamicCustomOp.builder("softmax_cross_entropy_loss_grad")
+                    .addInputs(z, exampleWeights, target)
+                    .addOutputs(gradient, perExample, labelGradient)
+                    .addIntegerArguments(0)                                          // reduction NONE
+                    .addFloatingPointArguments(weighted ? 0.0 : options.labelSmoothing())
+                    .build());
+            // dL/dweights is the unweighted per-example loss; the gradient rows are already weighted
+            INDArray loss = rowWeights == null ? perExample : perExample.muli(rowWeights);
+            double lossSum = sumInDouble(loss);
+            if (!Double.isFinite(lossSum)) {
+                return null;
+            }
+            return new Result(loss.castTo(inType), gradient.castTo(inType), lossSum);
+        }
+
+        /** One max-shifted exp pass and a handful of cheap passes; everything else goes here. */
+        private Result solveLean(Output output) {
             XentOptions o = options;
             double t = o.temperature();
-            double eps = o.labelSmoothing();
             double lambda = o.zLoss();
 
             // target = w * y' (the weighted smoothed labels), and S = its row sums computed as
@@ -361,80 +426,88 @@ public final class XentKernel {
             // numbers.
             INDArray target = weightedSmoothedLabels();
             INDArray rowSums = rowLabelSums();
-
-            if (!fromClassIds) {
-                // The one check the fast path cannot get for free: negative labels leave every
-                // result finite. (NaN/inf labels and logits show up in the finiteness test below.)
-                double minLabel = y.minNumber().doubleValue();
-                if (minLabel < 0) {
-                    InputChecks.diagnose(this);
-                }
-            }
+            checkNonNegativeLabels();
 
             Slices s = Slices.of(z, 1, 1.0 / t, false, output.loss);
+            INDArray sumExp = s.sumExp.reshape(n);
             // log sum exp(u - m); Log(x) alone would overwrite sumExp, which the gradient needs
-            INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(s.sumExp, s.sumExp.ulike()));
+            INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(sumExp, sumExp.ulike()));
             INDArray lse = null;                                                      // LSE of u
             if (lambda != 0) {
-                lse = s.maxOrZero.mul(1.0 / t).addi(logSumExp);
+                lse = s.maxOrZero.reshape(n).mul(1.0 / t).addi(logSumExp);
             }
 
-            INDArray loss = null;
-            if (output.loss) {
-                // loss = t^2 * (S * log sum exp(u - m) - sum_k w y' (u_k - m)) + lambda * LSE^2
-                INDArray dot = Nd4j.getExecutioner().exec(new Dot(target, s.shifted, 1));
-                loss = rowSums.mul(logSumExp).subi(dot);
-                if (t != 1) {
-                    loss.muli(t * t);
-                }
-                if (lambda != 0) {
-                    // (lambda * LSE) * LSE: no overflow unless the true value overflows
-                    loss.addi(lse.mul(lambda).muli(lse));
-                }
-            }
-
-            // coefficient of p in the gradient, divided by sum exp so that exp(u - m) * coef = p * ...
+            // coefficient of exp(u - m) in the gradient:
             // grad = exp(u - m) * (t * S + (2 lambda / t) * LSE) / sum exp(u - m) - t * w * y'
             INDArray coef = rowSums.mul(t);
             if (lambda != 0) {
                 coef.addi(lse.mul(2 * lambda / t));
             }
-            coef.divi(s.sumExp);
+            coef.divi(sumExp);
 
-            // Finiteness test of [N] vectors: NaN/+inf logits, all -inf rows, NaN/inf labels make
-            // coef non-finite; 0 * (-inf) and positive labels on -inf logits make the loss so.
-            double probe = coef.sumNumber().doubleValue();
-            if (loss != null) {
-                probe += loss.sumNumber().doubleValue();
+            INDArray loss = null;
+            double lossSum = Double.NaN;
+            if (output.loss) {
+                // loss = t^2 * (S * log sum exp(u - m) - sum_k w y' (u_k - m)) + lambda * LSE^2
+                INDArray dot = Nd4j.getExecutioner().exec(new Dot(target, s.shifted, 1));
+                loss = lossFrom(rowSums, logSumExp, dot, lse);
+                lossSum = sumInDouble(loss);
             }
+            // Finiteness test of an [N] vector: NaN/+inf logits, all -inf rows and NaN/inf
+            // labels make coef (and the loss) non-finite; 0 * (-inf) and positive labels on -inf
+            // logits make the loss so.
+            double probe = output.loss ? lossSum : sumInDouble(coef);
             if (!Double.isFinite(probe)) {
                 InputChecks.diagnose(this);   // throws for invalid input
                 if (loss != null) {
                     loss = lossWithInfiniteLogits(s, target, rowSums, logSumExp, lse);
+                    lossSum = sumInDouble(loss);
                 }
             }
 
             INDArray gradient = null;
             if (output.gradient) {
                 gradient = s.exp;   // our own array: overwrite in place
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(gradient, coef, gradient, 0));
+                mulRows(gradient, coef);
                 Nd4j.getExecutioner().exec(new Axpy(target, gradient, gradient, -t));
                 if (available != null) {
-                    // exp(-inf) is already 0 there; the label is 0 too, so nothing to do but
-                    // make -0.0 and rounding impossible: force exact zeros.
+                    // exp(-inf) and the label are 0 there already; make it exactly +0.0
                     gradient.muli(available);
                 }
-            }
-            if (rowWeights != null) {
-                if (loss != null) {
-                    loss.muli(rowWeights);
-                }
-                if (gradient != null) {
-                    Nd4j.getExecutioner().exec(new BroadcastMulOp(gradient, rowWeights, gradient, 0));
+                if (rowWeights != null) {
+                    mulRows(gradient, rowWeights);
                 }
             }
             return new Result(loss == null ? null : loss.castTo(inType),
-                    gradient == null ? null : gradient.castTo(inType));
+                    gradient == null ? null : gradient.castTo(inType), lossSum);
+        }
+
+        /** {@code t^2 * (S * logSumExp - dot) + lambda * LSE^2}, times the row weights. */
+        private INDArray lossFrom(INDArray rowSums, INDArray logSumExp, INDArray dot, INDArray lse) {
+            double t = options.temperature();
+            INDArray loss = rowSums.mul(logSumExp).subi(dot);
+            if (t != 1) {
+                loss.muli(t * t);
+            }
+            if (lse != null) {
+                // (lambda * LSE) * LSE: no overflow unless the true value overflows
+                loss.addi(lse.mul(options.zLoss()).muli(lse));
+            }
+            if (rowWeights != null) {
+                loss.muli(rowWeights);
+            }
+            return loss;
+        }
+
+        /**
+         * Negative labels are the one invalid input that leaves every result finite, so they get
+         * their own reduction. (NaN and infinite labels and logits show up in the finiteness
+         * test of the results.)
+         */
+        private void checkNonNegativeLabels() {
+            if (!fromClassIds && y.minNumber().doubleValue() < 0) {
+                InputChecks.diagnose(this);
+            }
         }
 
         /** {@code w * y'} as an array of the compute type; {@code y} itself when that is the same. */
@@ -490,22 +563,24 @@ public final class XentKernel {
          */
         private INDArray lossWithInfiniteLogits(Slices s, INDArray target, INDArray rowSums, INDArray logSumExp,
                                                 INDArray lse) {
-            double t = options.temperature();
             INDArray negInf = InputChecks.matches(s.shifted, InputChecks.negativeInfinity(computeType)).castTo(computeType);
             INDArray targetOnNegInf = Nd4j.getExecutioner().exec(new Dot(target, negInf, 1));
             INDArray finiteShifted = s.shifted.dup();
             BooleanIndexing.replaceWhere(finiteShifted, 0.0, Conditions.isInfinite());
-            INDArray dot = Nd4j.getExecutioner().exec(new Dot(target, finiteShifted, 1));
-            INDArray loss = rowSums.mul(logSumExp).subi(dot);
-            if (t != 1) {
-                loss.muli(t * t);
-            }
-            if (lse != null) {
-                loss.addi(lse.mul(options.zLoss()).muli(lse));
-            }
+            INDArray loss = lossFrom(rowSums, logSumExp, Nd4j.getExecutioner().exec(new Dot(target, finiteShifted, 1)), lse);
             INDArray inf = Nd4j.valueArrayOf(loss.shape(), Double.POSITIVE_INFINITY, computeType);
             return select(targetOnNegInf.gt(0), inf, loss);
         }
+    }
+
+    /** {@code x[n, :] *= v[n]} with a shape-broadcasting op (the legacy column broadcast is 10x slower). */
+    private static void mulRows(INDArray x, INDArray v) {
+        Nd4j.exec(new MulOp(new INDArray[]{x, v.reshape(v.length(), 1)}, new INDArray[]{x}));
+    }
+
+    /** Sum accumulated in float64. */
+    static double sumInDouble(INDArray x) {
+        return (x.dataType() == DataType.DOUBLE ? x : x.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
     }
 
     /** {@code out = condition ? whenTrue : whenFalse}; a condition {@code [N]} selects rows. */
@@ -539,19 +614,13 @@ public final class XentKernel {
         return dimension < 0 ? dimension + rank : dimension;
     }
 
-    private static int[] otherDimensions(int rank, int dim) {
-        int[] others = new int[rank - 1];
-        for (int i = 0, j = 0; i < rank; i++) {
+    private static long[] reducedShape(long[] shape, int dim) {
+        long[] reduced = new long[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
             if (i != dim) {
-                others[j++] = i;
+                reduced[j++] = shape[i];
             }
         }
-        return others;
-    }
-
-    private static long[] keptShape(long[] shape, int dim) {
-        long[] kept = shape.clone();
-        kept[dim] = 1;
-        return kept;
+        return reduced;
     }
 }
