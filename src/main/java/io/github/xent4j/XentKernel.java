@@ -185,8 +185,8 @@ public final class XentKernel {
     public static INDArray logSumExp(INDArray x, int dimension, boolean keepDims) {
         int dim = checkDimension("x", x, dimension);
         DataType in = x.dataType();
-        Slices s = Slices.of(castForCompute(x), dim, 1.0, true, false);
-        INDArray lse = s.maxOrZero.addi(Nd4j.getExecutioner().exec(new Log(s.sumExp)));
+        Slices s = Slices.shift(castForCompute(x), dim, 1.0, true).exponentiate();
+        INDArray lse = s.max.addi(Nd4j.getExecutioner().exec(new Log(s.sumExp)));
         if (!keepDims) {
             lse = lse.reshape(reducedShape(x.shape(), dim));
         }
@@ -208,11 +208,12 @@ public final class XentKernel {
     public static INDArray logSoftmax(INDArray x, int dimension) {
         int dim = checkDimension("x", x, dimension);
         DataType in = x.dataType();
-        Slices s = Slices.of(castForCompute(x), dim, 1.0, true, true);
-        INDArray logSum = Nd4j.getExecutioner().exec(new Log(s.sumExp));
+        INDArray cx = castForCompute(x);
+        Slices s = Slices.shift(cx, dim, 1.0, true);
+        INDArray out = s.values.dup();                       // keep the shifted values
+        INDArray logSum = Nd4j.getExecutioner().exec(new Log(s.exponentiate().sumExp));
         // An all -inf slice has sum 0: -inf - log(0) would be NaN, the contract wants -inf.
         BooleanIndexing.replaceWhere(logSum, 0.0, InputChecks.negativeInfinity(logSum.dataType()));
-        INDArray out = s.shifted;
         Nd4j.exec(new SubOp(new INDArray[]{out, logSum}, new INDArray[]{out}));
         return out.castTo(in);
     }
@@ -221,26 +222,25 @@ public final class XentKernel {
     // Shared building block: one max-shifted exp-sum per slice.
 
     /**
-     * The max-shifted exponentials of every slice along {@code dim}: {@code shifted = (x - m) *
-     * scale}, {@code exp(shifted)} and its sum per slice. The shift comes before the scaling so
-     * that {@code x - m} is exact for neighbouring values and the scaling adds only a relative
-     * rounding error.
+     * The max-shifted values of every slice along {@code dim}, {@code (x - m) * scale}, then their
+     * exponentials and sums. The shift comes before the scaling so that {@code x - m} is exact
+     * for neighbouring values and the scaling adds only a relative rounding error. One
+     * {@code [.., K, ..]} array holds the shifted values and, after {@link #exponentiate}, their
+     * exponentials: callers that need both use the shifted values first.
      */
     static final class Slices {
         /** Slice maxima (kept dimension of size 1); with {@code zeroInfiniteMax}, infinite maxima are 0. */
-        final INDArray maxOrZero;
-        /** {@code (x - max) * scale}; {@code null} unless kept. */
-        final INDArray shifted;
-        /** {@code exp((x - max) * scale)}, full shape, c-order, owned by the caller. */
-        final INDArray exp;
-        /** Sum of {@code exp} per slice (kept dimension of size 1). */
-        final INDArray sumExp;
+        final INDArray max;
+        /** {@code (x - max) * scale}, then {@code exp} of it; c-order, owned by the caller. */
+        final INDArray values;
+        private final int dim;
+        /** Sum of the exponentials per slice (kept dimension of size 1), after {@link #exponentiate}. */
+        INDArray sumExp;
 
-        private Slices(INDArray maxOrZero, INDArray shifted, INDArray exp, INDArray sumExp) {
-            this.maxOrZero = maxOrZero;
-            this.shifted = shifted;
-            this.exp = exp;
-            this.sumExp = sumExp;
+        private Slices(INDArray max, INDArray values, int dim) {
+            this.max = max;
+            this.values = values;
+            this.dim = dim;
         }
 
         /**
@@ -252,9 +252,8 @@ public final class XentKernel {
          *                        {@code +inf} entry gives {@code +inf} rather than NaN; without
          *                        it both give NaN, which the cross-entropy uses to detect invalid
          *                        rows for free
-         * @param keepShifted     keep {@code (x - m) * scale} in its own array
          */
-        static Slices of(INDArray x, int dim, double scale, boolean zeroInfiniteMax, boolean keepShifted) {
+        static Slices shift(INDArray x, int dim, double scale, boolean zeroInfiniteMax) {
             INDArray max = Nd4j.getExecutioner().exec(new Max(x, true, dim));        // keepDims: broadcastable
             if (zeroInfiniteMax) {
                 BooleanIndexing.replaceWhere(max, 0.0, Conditions.isInfinite());
@@ -264,10 +263,14 @@ public final class XentKernel {
             if (scale != 1.0) {
                 shifted.muli(scale);
             }
-            INDArray exp = keepShifted ? Nd4j.createUninitialized(x.dataType(), x.shape(), 'c') : shifted;
-            Nd4j.getExecutioner().exec(new Exp(shifted, exp));
-            INDArray sumExp = Nd4j.getExecutioner().exec(new Sum(exp, true, dim));
-            return new Slices(max, keepShifted ? shifted : null, exp, sumExp);
+            return new Slices(max, shifted, dim);
+        }
+
+        /** Replaces the shifted values by their exponentials and sums them per slice. */
+        Slices exponentiate() {
+            Nd4j.getExecutioner().exec(new Exp(values, values));
+            sumExp = Nd4j.getExecutioner().exec(new Sum(values, true, dim));
+            return this;
         }
     }
 
@@ -370,7 +373,7 @@ public final class XentKernel {
 
         Result solve(Output output) {
             if (fusedApplies()) {
-                Result r = solveFused();
+                Result r = solveFused(output);
                 if (r != null) {
                     return r;
                 }
@@ -392,27 +395,41 @@ public final class XentKernel {
                     && available == null;
         }
 
-        private Result solveFused() {
+        private Result solveFused(Output output) {
             boolean weighted = options.hasClassWeights();
             INDArray target = weighted ? weightedSmoothedLabels() : y;     // smoothing done natively otherwise
+            double nativeSmoothing = weighted ? 0.0 : options.labelSmoothing();
             checkNonNegativeLabels();
             INDArray exampleWeights = rowWeights != null ? rowWeights : Nd4j.ones(computeType, n);
-            INDArray gradient = Nd4j.createUninitialized(computeType, n, k);
             INDArray perExample = Nd4j.createUninitialized(computeType, n);
-            INDArray labelGradient = Nd4j.createUninitialized(computeType, n, k);   // unused
-            Nd4j.exec(DynamicCustomOp.builder("softmax_cross_entropy_loss_grad")
-                    .addInputs(z, exampleWeights, target)
-                    .addOutputs(gradient, perExample, labelGradient)
-                    .addIntegerArguments(0)                                          // reduction NONE
-                    .addFloatingPointArguments(weighted ? 0.0 : options.labelSmoothing())
-                    .build());
-            // dL/dweights is the unweighted per-example loss; the gradient rows are already weighted
-            INDArray loss = rowWeights == null ? perExample : perExample.muli(rowWeights);
-            double lossSum = sumInDouble(loss);
+            INDArray gradient = null;
+            if (output.gradient) {
+                gradient = Nd4j.createUninitialized(computeType, n, k);
+                INDArray labelGradient = Nd4j.createUninitialized(computeType, n, k);   // unused
+                Nd4j.exec(DynamicCustomOp.builder("softmax_cross_entropy_loss_grad")
+                        .addInputs(z, exampleWeights, target)
+                        .addOutputs(gradient, perExample, labelGradient)
+                        .addIntegerArguments(0)                                      // reduction NONE
+                        .addFloatingPointArguments(nativeSmoothing)
+                        .build());
+                // dL/dweights is the unweighted per-example loss; the gradient rows are weighted
+                if (rowWeights != null) {
+                    perExample.muli(rowWeights);
+                }
+            } else {
+                // the forward op wants [N, 1] weights and output where its gradient wants [N]
+                Nd4j.exec(DynamicCustomOp.builder("softmax_cross_entropy_loss")
+                        .addInputs(z, exampleWeights.reshape(n, 1), target)
+                        .addOutputs(perExample.reshape(n, 1))
+                        .addIntegerArguments(0)
+                        .addFloatingPointArguments(nativeSmoothing)
+                        .build());
+            }
+            double lossSum = sumInDouble(perExample);
             if (!Double.isFinite(lossSum)) {
                 return null;
             }
-            return new Result(loss.castTo(inType), gradient.castTo(inType), lossSum);
+            return new Result(perExample.castTo(inType), gradient == null ? null : gradient.castTo(inType), lossSum);
         }
 
         /** One max-shifted exp pass and a handful of cheap passes; everything else goes here. */
@@ -428,13 +445,15 @@ public final class XentKernel {
             INDArray rowSums = rowLabelSums();
             checkNonNegativeLabels();
 
-            Slices s = Slices.of(z, 1, 1.0 / t, false, output.loss);
-            INDArray sumExp = s.sumExp.reshape(n);
+            Slices s = Slices.shift(z, 1, 1.0 / t, false);
+            // sum_k w y' (u_k - m) needs the shifted values, before they become exponentials
+            INDArray dot = output.loss ? Nd4j.getExecutioner().exec(new Dot(target, s.values, 1)) : null;
+            INDArray sumExp = s.exponentiate().sumExp.reshape(n);
             // log sum exp(u - m); Log(x) alone would overwrite sumExp, which the gradient needs
             INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(sumExp, sumExp.ulike()));
             INDArray lse = null;                                                      // LSE of u
             if (lambda != 0) {
-                lse = s.maxOrZero.reshape(n).mul(1.0 / t).addi(logSumExp);
+                lse = s.max.reshape(n).mul(1.0 / t).addi(logSumExp);
             }
 
             // coefficient of exp(u - m) in the gradient:
@@ -449,7 +468,6 @@ public final class XentKernel {
             double lossSum = Double.NaN;
             if (output.loss) {
                 // loss = t^2 * (S * log sum exp(u - m) - sum_k w y' (u_k - m)) + lambda * LSE^2
-                INDArray dot = Nd4j.getExecutioner().exec(new Dot(target, s.shifted, 1));
                 loss = lossFrom(rowSums, logSumExp, dot, lse);
                 lossSum = sumInDouble(loss);
             }
@@ -460,14 +478,14 @@ public final class XentKernel {
             if (!Double.isFinite(probe)) {
                 InputChecks.diagnose(this);   // throws for invalid input
                 if (loss != null) {
-                    loss = lossWithInfiniteLogits(s, target, rowSums, logSumExp, lse);
+                    loss = lossWithInfiniteLogits(target, rowSums, logSumExp, lse);
                     lossSum = sumInDouble(loss);
                 }
             }
 
             INDArray gradient = null;
             if (output.gradient) {
-                gradient = s.exp;   // our own array: overwrite in place
+                gradient = s.values;   // our own array of exponentials: overwrite in place
                 mulRows(gradient, coef);
                 Nd4j.getExecutioner().exec(new Axpy(target, gradient, gradient, -t));
                 if (available != null) {
@@ -561,13 +579,13 @@ public final class XentKernel {
          * -inf shifted logit contributes 0 where its target is 0 and makes the row +inf where its
          * target is positive.
          */
-        private INDArray lossWithInfiniteLogits(Slices s, INDArray target, INDArray rowSums, INDArray logSumExp,
-                                                INDArray lse) {
-            INDArray negInf = InputChecks.matches(s.shifted, InputChecks.negativeInfinity(computeType)).castTo(computeType);
+        private INDArray lossWithInfiniteLogits(INDArray target, INDArray rowSums, INDArray logSumExp, INDArray lse) {
+            // The fast path's shifted values became exponentials; this rare path shifts again.
+            INDArray shifted = Slices.shift(z, 1, 1.0 / options.temperature(), false).values;
+            INDArray negInf = InputChecks.matches(shifted, InputChecks.negativeInfinity(computeType)).castTo(computeType);
             INDArray targetOnNegInf = Nd4j.getExecutioner().exec(new Dot(target, negInf, 1));
-            INDArray finiteShifted = s.shifted.dup();
-            BooleanIndexing.replaceWhere(finiteShifted, 0.0, Conditions.isInfinite());
-            INDArray loss = lossFrom(rowSums, logSumExp, Nd4j.getExecutioner().exec(new Dot(target, finiteShifted, 1)), lse);
+            BooleanIndexing.replaceWhere(shifted, 0.0, Conditions.isInfinite());
+            INDArray loss = lossFrom(rowSums, logSumExp, Nd4j.getExecutioner().exec(new Dot(target, shifted, 1)), lse);
             INDArray inf = Nd4j.valueArrayOf(loss.shape(), Double.POSITIVE_INFINITY, computeType);
             return select(targetOnNegInf.gt(0), inf, loss);
         }
