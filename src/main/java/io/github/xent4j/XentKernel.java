@@ -219,6 +219,145 @@ public final class XentKernel {
     }
 
     // ------------------------------------------------------------------------------------------
+    // Backward passes, used by the SameDiff ops (io.github.xent4j.samediff) and callable directly.
+
+    /**
+     * Gradient of the per-example losses of {@link #compute} with respect to soft labels:
+     * <pre>{@code
+     * dloss_n/dy_nk = t^2 * (1 - eps) * w_k * (LSE_n - u_nk)  =  -t^2 * (1 - eps) * w_k * log p_nk
+     * }</pre>
+     * ({@code LSE} does not depend on the labels; smoothing scales every label by
+     * {@code 1 - eps}). {@code log p} is computed as {@code (z - m) / t - log sum exp((z - m) / t)}
+     * with the row's own maximum {@code m}, so it is exact for logit gaps of 1e4 in float32.
+     *
+     * <ul>
+     *   <li>Where {@code z_nk = -inf} in an unmasked row, the value is {@code +inf}: that is the
+     *       true derivative ({@code p_nk = 0}), and no finite value of a formula exists there
+     *       (unlike the gradient with respect to the logits, which stays finite). A positive
+     *       label on such a class makes the loss {@code +inf} as well.</li>
+     *   <li>Masks as in {@link #compute}: a per-example mask multiplies row n by {@code m_n}, and
+     *       rows with {@code m_n = 0} are exactly 0 and never validated; with a per-output mask,
+     *       unavailable classes get exactly 0 (their labels are ignored).</li>
+     *   <li>Class-id labels ({@code [N]} or {@code [N, 1]}) are piecewise constant: the result is
+     *       zeros of the labels' shape and data type (after the ids have been validated).</li>
+     * </ul>
+     *
+     * @param logits  {@code [N, K]}, floating point; not modified
+     * @param labels  {@code [N, K]} soft labels (or class ids, see above); not modified
+     * @param mask    {@code null}, per-example {@code [N, 1]} / {@code [N]}, or per-output {@code [N, K]}
+     * @param options the loss options
+     * @return {@code [N, K]} in the logits' data type (zeros of the labels' shape and type for class ids)
+     * @throws IllegalArgumentException for the bad inputs that {@link #compute} rejects
+     */
+    public static INDArray labelsGradient(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
+        Problem p = Problem.prepare(logits, labels, mask, options);
+        if (p.fromClassIds) {
+            return Nd4j.zeros(labels.dataType(), labels.shape());
+        }
+        double t = options.temperature();
+        Slices s = Slices.shift(p.z, 1, 1.0 / t, true);
+        INDArray logp = s.values.dup();                                  // (z - m) / t
+        INDArray logSum = Nd4j.getExecutioner().exec(new Log(s.exponentiate().sumExp));   // [N, 1]
+        // Validation as compute() does it: NaN or +inf logits and unmasked all -inf rows make the
+        // log-sum non-finite, bad labels show in their sum or minimum; only then is the culprit searched.
+        if (!Double.isFinite(sumInDouble(logSum)) || !Double.isFinite(sumInDouble(p.y))
+                || p.y.minNumber().doubleValue() < 0) {
+            InputChecks.diagnose(p);
+        }
+        Nd4j.exec(new SubOp(new INDArray[]{logp, logSum}, new INDArray[]{logp}));   // log p; -inf where z = -inf
+        INDArray grad = logp.muli(-t * t * (1 - options.labelSmoothing()));
+        if (options.hasClassWeights()) {
+            INDArray w = options.classWeightArray(p.computeType).reshape(1, p.k);
+            Nd4j.exec(new MulOp(new INDArray[]{grad, w}, new INDArray[]{grad}));
+        }
+        if (p.available != null) {
+            grad = select(p.available.neq(0), grad, Nd4j.zeros(p.computeType, p.n, p.k));
+        }
+        if (p.rowWeights != null) {
+            // masked rows hold zeroed logits, so their values are finite and become exactly 0
+            mulRows(grad, p.rowWeights);
+        }
+        return grad.castTo(p.inType);
+    }
+
+    /**
+     * Backward pass of {@link #logSoftmax}: {@code dL/dx = g - softmax(x) * sum(g)} along the
+     * dimension, where {@code g = dL/dlogSoftmax(x)} is the upstream gradient. A {@code -inf}
+     * entry of an ordinary slice has {@code softmax = 0} and gets {@code g} itself; a slice that
+     * is entirely {@code -inf} gets exactly 0 (its log-softmax is {@code -inf} whatever x does),
+     * never NaN. The softmax is computed with each slice's own maximum; half-precision inputs in
+     * float32.
+     *
+     * @param x         the forward input, floating point, any rank &gt;= 1; not modified
+     * @param dimension the softmax dimension, negative counts from the end
+     * @param upstream  {@code g}, the shape of {@code x}; not modified
+     * @return {@code dL/dx}, the shape and data type of {@code x}
+     * @throws IllegalArgumentException if {@code x} is not floating point, the dimension is out of
+     *                                  range or {@code upstream} does not have the shape of {@code x}
+     */
+    public static INDArray logSoftmaxBackward(INDArray x, int dimension, INDArray upstream) {
+        int dim = checkDimension("x", x, dimension);
+        if (upstream == null || !Arrays.equals(upstream.shape(), x.shape())) {
+            throw new IllegalArgumentException("upstream gradient must have the shape of x " + Arrays.toString(x.shape())
+                    + ", got " + (upstream == null ? "null" : Arrays.toString(upstream.shape())));
+        }
+        INDArray cx = castForCompute(x);
+        INDArray g = upstream.castTo(cx.dataType());
+        INDArray[] softmax = softmaxAndNonEmpty(cx, dim);
+        INDArray sumG = Nd4j.getExecutioner().exec(new Sum(g, true, dim));
+        INDArray out = Nd4j.createUninitialized(cx.dataType(), x.shape(), 'c');
+        Nd4j.exec(new MulOp(new INDArray[]{softmax[0], sumG}, new INDArray[]{out}));
+        Nd4j.exec(new SubOp(new INDArray[]{g, out}, new INDArray[]{out}));
+        Nd4j.exec(new MulOp(new INDArray[]{out, softmax[1]}, new INDArray[]{out}));   // all -inf slices: 0
+        return out.castTo(x.dataType());
+    }
+
+    /**
+     * Backward pass of {@link #logSumExp}: {@code dL/dx = softmax(x) * g} along the dimension,
+     * where {@code g = dL/dlogSumExp(x)} is the upstream gradient, broadcast along the dimension.
+     * A {@code -inf} entry gets 0; a slice that is entirely {@code -inf} gets exactly 0, never NaN.
+     * The softmax is computed with each slice's own maximum; half-precision inputs in float32.
+     *
+     * @param x         the forward input, floating point, any rank &gt;= 1; not modified
+     * @param dimension the reduced dimension, negative counts from the end
+     * @param upstream  {@code g}, the shape of the forward result: with the reduced dimension
+     *                  dropped or kept with size 1; not modified
+     * @return {@code dL/dx}, the shape and data type of {@code x}
+     * @throws IllegalArgumentException if {@code x} is not floating point, the dimension is out of
+     *                                  range or {@code upstream} has another shape
+     */
+    public static INDArray logSumExpBackward(INDArray x, int dimension, INDArray upstream) {
+        int dim = checkDimension("x", x, dimension);
+        long[] kept = x.shape().clone();
+        kept[dim] = 1;
+        long[] dropped = reducedShape(x.shape(), dim);
+        if (upstream == null || !(Arrays.equals(upstream.shape(), kept) || Arrays.equals(upstream.shape(), dropped))) {
+            throw new IllegalArgumentException("upstream gradient must have the shape of logSumExp(x) along dimension "
+                    + dimension + ", " + Arrays.toString(dropped) + " or " + Arrays.toString(kept) + " (keepDims), got "
+                    + (upstream == null ? "null" : Arrays.toString(upstream.shape())));
+        }
+        INDArray cx = castForCompute(x);
+        INDArray g = upstream.castTo(cx.dataType()).reshape(kept);
+        INDArray p = softmaxAndNonEmpty(cx, dim)[0];
+        Nd4j.exec(new MulOp(new INDArray[]{p, g}, new INDArray[]{p}));
+        return p.castTo(x.dataType());
+    }
+
+    /**
+     * {@code softmax(x)} along {@code dim} (0 in slices that are entirely {@code -inf}) and a
+     * 0/1 array of the reduced shape (dimension kept) that is 0 for such slices.
+     */
+    private static INDArray[] softmaxAndNonEmpty(INDArray cx, int dim) {
+        Slices s = Slices.shift(cx, dim, 1.0, true).exponentiate();
+        INDArray nonEmpty = s.sumExp.neq(0).castTo(cx.dataType());
+        INDArray sum = s.sumExp.dup();
+        BooleanIndexing.replaceWhere(sum, 1.0, Conditions.equals(0.0));   // 0 / 1 = 0 for all -inf slices
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp(
+                new INDArray[]{s.values, sum}, new INDArray[]{s.values}));
+        return new INDArray[]{s.values, nonEmpty};
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Shared building block: one max-shifted exp-sum per slice.
 
     /**
