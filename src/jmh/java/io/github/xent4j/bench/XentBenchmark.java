@@ -1,12 +1,16 @@
 package io.github.xent4j.bench;
 
+import io.github.xent4j.XentOptions;
 import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
+import io.github.xent4j.samediff.XentSameDiff;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,7 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Softmax cross-entropy loss + gradient on the JVM, side by side in one JMH run: xent4j's three
  * DL4J entry points, DL4J's {@code LossMCXENT} with softmax, SameDiff's built-in
- * {@code softmaxCrossEntropy} (forward + backward), and the memory-traffic floor (one native
+ * {@code softmaxCrossEntropy} (forward + backward), xent4j's SameDiff op (forward + backward),
+ * and the memory-traffic floor (one native
  * add reading two {@code [N, K]} arrays and writing a third, preallocated).
  *
  * <p>Every call runs inside a recycled DL4J-style workspace ({@code workspace=inside}), as DL4J
@@ -74,6 +79,8 @@ public class XentBenchmark {
     private final LossMCXENT mcxent = new LossMCXENT();
     private SameDiff builtin;
     private Map<String, INDArray> builtinFeed;
+    private SameDiff xentGraph;
+    private Map<String, INDArray> xentFeed;
 
     static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
             .initialSize(0).policyAllocation(AllocationPolicy.OVERALLOCATE).policyLearning(LearningPolicy.FIRST_LOOP)
@@ -96,6 +103,12 @@ public class XentBenchmark {
         SDVariable y = builtin.placeHolder("labels", DataType.FLOAT, -1, k);
         builtin.loss().softmaxCrossEntropy("loss", y, z, null, LossReduce.SUM, 0.0);
         builtinFeed = Map.of("labels", target);
+
+        xentGraph = SameDiff.create();
+        SDVariable zx = xentGraph.var("logits", logits.dup());
+        SDVariable yx = xentGraph.placeHolder("labels", DataType.FLOAT, -1, k);
+        XentSameDiff.softmaxCrossEntropy(xentGraph, "loss", zx, yx, XentOptions.defaults(), LossReduce.SUM);
+        xentFeed = Map.of("labels", target);
     }
 
     static INDArray labels(String kind, int n, int k) {
@@ -155,6 +168,17 @@ public class XentBenchmark {
     public Map<String, INDArray> sameDiffBuiltinForwardBackward() {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return builtin.calculateGradients(builtinFeed, "logits");
+        }
+    }
+
+    /**
+     * xent4j's SameDiff op, forward and backward in one call: the loss and dL/dlogits (two
+     * Java-executed ops: the kernel's LOSS, then its GRADIENT, each plus one copy of its result).
+     */
+    @Benchmark
+    public OutAndGrad sameDiffOpForwardBackward() {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return xentGraph.calculateGradientsAndOutputs(xentFeed, List.of("loss"), List.of("logits"));
         }
     }
 }
