@@ -2,6 +2,7 @@ package io.github.xent4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -49,6 +50,16 @@ public final class KernelChecks {
         assertArrayEquals(loss, TestArrays.vector(lossOnly.loss()), 0.0, "LOSS output equals BOTH");
         double expectedSum = java.util.Arrays.stream(TestArrays.vector(both.loss().castTo(logits.dataType()))).sum();
         tol.check(strategy + " lossSum", both.lossSum(), expectedSum, Math.abs(expectedSum));
+        XentKernel.Result sumOnly = XentKernel.compute(logits, labels, mask, o, XentKernel.Output.LOSS_SUM);
+        XentKernel.Result gradAndSum = XentKernel.compute(logits, labels, mask, o, XentKernel.Output.GRADIENT_AND_LOSS_SUM);
+        assertEquals(null, sumOnly.loss(), "LOSS_SUM gives no per-example losses");
+        assertEquals(null, sumOnly.gradient(), "LOSS_SUM gives no gradient");
+        assertEquals(null, gradAndSum.loss(), "GRADIENT_AND_LOSS_SUM gives no per-example losses");
+        assertTrue(Double.isNaN(gradOnly.lossSum()), "GRADIENT gives no loss sum");
+        tol.check(strategy + " LOSS_SUM", sumOnly.lossSum(), expectedSum, Math.abs(expectedSum));
+        tol.check(strategy + " GRADIENT_AND_LOSS_SUM sum", gradAndSum.lossSum(), expectedSum, Math.abs(expectedSum));
+        assertArrayEquals(flat(grad), flat(TestArrays.values(gradAndSum.gradient())), 0.0,
+                "GRADIENT_AND_LOSS_SUM gradient equals BOTH");
         assertArrayEquals(flat(grad), flat(TestArrays.values(gradOnly.gradient())), 0.0, "GRADIENT output equals BOTH");
         double[] w = o.classWeights();
         for (int i = 0; i < n; i++) {

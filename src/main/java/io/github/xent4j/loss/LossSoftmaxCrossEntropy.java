@@ -93,7 +93,7 @@ public final class LossSoftmaxCrossEntropy implements ILossFunction {
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
                                boolean average) {
         checkActivation(activationFn);
-        XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options, XentKernel.Output.LOSS);
+        XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options, XentKernel.Output.LOSS_SUM);
         return average ? r.lossSum() / preOutput.size(0) : r.lossSum();
     }
 
@@ -115,7 +115,8 @@ public final class LossSoftmaxCrossEntropy implements ILossFunction {
     public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
                                                           INDArray mask, boolean average) {
         checkActivation(activationFn);
-        XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options, XentKernel.Output.BOTH);
+        XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options,
+                XentKernel.Output.GRADIENT_AND_LOSS_SUM);
         return new Pair<>(average ? r.lossSum() / preOutput.size(0) : r.lossSum(), r.gradient());
     }
 
