@@ -49,7 +49,8 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
     @Override
     INDArray compute(List<INDArray> in) {
         Args a = Args.of(this, in, false);
-        XentKernel.Result r = XentKernel.compute(a.logits, a.labels, a.mask, a.options, XentKernel.Output.LOSS);
+        XentKernel.Result r = XentKernel.compute(a.logits, a.labels, a.mask, a.options,
+                a.reduce == LossReduce.NONE ? XentKernel.Output.LOSS : XentKernel.Output.LOSS_SUM);
         switch (a.reduce) {
             case NONE:
                 return r.loss();
