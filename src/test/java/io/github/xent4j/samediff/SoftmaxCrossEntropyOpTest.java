@@ -35,13 +35,7 @@ class SoftmaxCrossEntropyOpTest {
         int k = 6;
         double[] upstream = {1, -0.5, 2, 0.25, 3};
         for (DataType type : TYPES) {
-            boolean half = type == DataType.HALF || type == DataType.BFLOAT16;
-            XentOptions[] all = KernelBackwardTest.options(k, rnd);
-            for (int oi = 0; oi < all.length; oi++) {
-                if (half && oi % 2 == 1) {
-                    continue;                                         // keep the half types short
-                }
-                XentOptions o = all[oi];
+            for (XentOptions o : KernelBackwardTest.options(k, rnd)) {
                 INDArray z = TestArrays.array(TestArrays.normal(rnd, n, k, 3), type);
                 INDArray y = TestArrays.array(TestArrays.softLabels(rnd, n, k, 1.4), type);   // need not sum to 1
                 double[][] yv = TestArrays.values(y);
@@ -88,6 +82,19 @@ class SoftmaxCrossEntropyOpTest {
                 }
             }
         }
+    }
+
+    @Test
+    void softLabelsOfAnotherTypeAreConvertedAndGetAGradientOfTheirType() {
+        Random rnd = new Random(2);
+        INDArray z = TestArrays.array(TestArrays.normal(rnd, 3, 4, 2), DataType.DOUBLE);
+        INDArray y = TestArrays.array(TestArrays.softLabels(rnd, 3, 4, 1), DataType.FLOAT);
+        XentOptions o = XentOptions.builder().labelSmoothing(0.1).build();
+        SdRun run = SdRun.run(z, y, null, o, LossReduce.SUM, null);
+        run.check("float labels, double logits", z, o, LossReduce.SUM, null, TestArrays.values(y), null, null);
+        assertEquals(DataType.FLOAT, run.dy.dataType());
+        // computed in float64 (the logits' type), returned in the labels' type
+        assertEquals(XentKernel.labelsGradient(z, y, null, o).castTo(DataType.FLOAT), run.dy);
     }
 
     @Test
