@@ -132,6 +132,12 @@ class MechanismGuardTest {
             bp |= f instanceof SoftmaxCrossEntropyBpOp;
         }
         assertTrue(bp, "the gradient function holds no SoftmaxCrossEntropyBpOp: doDiff was not used");
+        // other ways of running a graph
+        assertTrue(sd.summary().contains(SoftmaxCrossEntropyOp.OP_NAME));
+        SameDiff copy = sd.dup();
+        assertSame(SoftmaxCrossEntropyOp.class, copy.getVariableOutputOp("loss").getClass());
+        assertEquals(out, copy.output(Collections.emptyMap(), "loss").get("loss"));
+        assertEquals(out, sd.batchOutput().output("loss").outputSingle());
     }
 
     @Test
