@@ -23,7 +23,6 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -34,7 +33,7 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * full set of options, training learns, and one instance shared by concurrently training
  * networks gives bit-identical results to separate instances.
  *
- * <p>Run with the rest of the suite (about 10 s here).
+ * <p>Runs in the default build: 5 to 10 s here.
  */
 class ParallelWrapperTest {
 

@@ -56,6 +56,7 @@ class SparkTrainingTest {
     @Test
     void parameterAveragingKeepsEveryOptionAndLearns() {
         assertEquals("127.0.0.1", sc.getConf().get("spark.driver.host"));
+        assertEquals("127.0.0.1", sc.getConf().get("spark.driver.bindAddress"));
         assertEquals("false", sc.getConf().get("spark.ui.enabled"));
         assertTrue(sc.sc().uiWebUrl().isEmpty(), "no web UI");
 
