@@ -30,6 +30,7 @@ ALL_CASES = ("fwdbwd", "fwd", "fwd_graph", "floor")
 GRAD_ATOL, GRAD_RTOL = 2e-6, 1e-4
 LOSS_RTOL = 2e-5
 NOISY_IQR = 0.25  # flag cells whose IQR exceeds this fraction of the median
+ONCPU_MIN = 0.9   # a sample is "on-CPU" if the main thread ran >= this fraction of its wall time
 
 
 def parse_shapes(s):
@@ -111,12 +112,50 @@ def verify(n, k, logits, targets, labels):
     return results
 
 
+# ---------------------------------------------------------------- load of other processes
+
+_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_snapshot():
+    """(busy seconds of the whole machine, this process's CPU seconds, monotonic seconds)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)  # user nice system irq softirq steal
+    t = os.times()
+    return busy / _HZ, t.user + t.system, time.monotonic()
+
+
+def others_cpu(a, b):
+    """Average number of CPUs used by other processes between two snapshots."""
+    dt = b[2] - a[2]
+    if dt <= 0:
+        return 0.0
+    return max(0.0, ((b[0] - a[0]) - (b[1] - a[1])) / dt)
+
+
+def wait_quiet(threshold, max_wait, probe_s=0.2):
+    """Wait (idle) until other processes use <= threshold CPUs over a probe interval, at most max_wait s.
+    Returns (seconds waited, last measured other-CPU load)."""
+    t0 = time.monotonic()
+    while True:
+        a = _cpu_snapshot()
+        time.sleep(probe_s)
+        load = others_cpu(a, _cpu_snapshot())
+        waited = time.monotonic() - t0
+        if load <= threshold or waited >= max_wait:
+            return waited, load
+        time.sleep(0.3)
+
+
 # ---------------------------------------------------------------- timing
 
 def measure(fn, warmup_s, warmup_calls, samples, min_sample_ns, batch=None):
     """Warm up, size a batch so one sample takes >= min_sample_ns (unless `batch` is given),
-    take `samples` samples. Returns per-call times in ns (one per sample) and the batch size."""
+    take `samples` samples. Returns per-call times in ns (one per sample), the batch size and, per
+    sample, the main thread's CPU time / wall time (well below 1 = descheduled or blocked)."""
     pc = time.perf_counter_ns
+    tt = time.thread_time_ns
     # warm-up: at least warmup_s seconds and warmup_calls calls
     t_end = pc() + int(warmup_s * 1e9)
     calls = 0
@@ -136,13 +175,16 @@ def measure(fn, warmup_s, warmup_calls, samples, min_sample_ns, batch=None):
         if dt >= min_sample_ns:
             break
         batch = max(batch * 2, int(batch * min_sample_ns * 1.2 / max(dt, 1)))
-    per_call = []
+    per_call, oncpu = [], []
     for _ in range(samples):
+        c0 = tt()
         t0 = pc()
         for _ in range(batch):
             fn()
-        per_call.append((pc() - t0) / batch)
-    return per_call, batch
+        wall = pc() - t0
+        oncpu.append((tt() - c0) / wall)
+        per_call.append(wall / batch)
+    return per_call, batch, oncpu
 
 
 def quartiles(xs):
@@ -236,14 +278,19 @@ def markdown(rows, info, args_desc):
     lines.append("- `fwdbwd` = F.cross_entropy(reduction='sum') + backward on a leaf (grad reset to None each call); "
                  "`fwd` = forward under no_grad; `floor` = torch.add(a,b,out=c); "
                  "ratio = median / floor median (same shape, threads)")
-    lines.append(f"- `!` after the IQR: IQR > {NOISY_IQR:.0%} of the median (noisy cell; treat with care)")
+    lines.append(f"- `!` after the IQR: IQR > {NOISY_IQR:.0%} of the median (noisy cell; treat with care); "
+                 f"on-CPU %: samples in which the main thread ran >= {ONCPU_MIN:.0%} of the wall time; "
+                 f"others: mean CPUs used by other processes while the cell was sampled")
+    lines.append(f"- quiet gate: before each cell, wait until other processes use <= {info.get('quiet_cpus')} CPUs "
+                 f"(<= {info.get('max_wait_s')} s per cell); waited {info.get('total_waited_s', 0):.0f} s in all")
     lines.append("")
-    lines.append("| shape | labels | threads | case | median µs | IQR µs | × floor | ns/elem |")
-    lines.append("|---|---|---:|---|---:|---:|---:|---:|")
+    lines.append("| shape | labels | threads | case | median µs | IQR µs | × floor | ns/elem | on-CPU % | others |")
+    lines.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         lines.append(f"| {r['shape']} | {r['labels']} | {r['threads']} | {r['case']} | "
                      f"{fmt_us(r['median_ns'])} | {fmt_us(r['iqr_ns'])}{' !' if r['noisy'] else ''} | "
-                     f"{r['ratio_to_floor']:.1f} | {r['ns_per_element']:.3f} |")
+                     f"{r['ratio_to_floor']:.1f} | {r['ns_per_element']:.3f} | "
+                     f"{r['oncpu_pct']:.0f} | {r['others_cpu_mean']:.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -262,6 +309,12 @@ def main():
     ap.add_argument("--min-sample-ms", type=float, default=None, help="minimum sample duration (default 10, quick 2)")
     ap.add_argument("--rounds", type=int, default=None,
                     help="interleaved passes over the plan, samples pooled (default 4, quick 1)")
+    ap.add_argument("--quiet-cpus", type=float, default=0.3,
+                    help="quiet gate: other processes' CPU use to wait for before each cell (default 0.3)")
+    ap.add_argument("--max-wait", type=float, default=None,
+                    help="quiet gate: max seconds to wait per cell (default 20, quick 0 = no gate)")
+    ap.add_argument("--max-total-wait", type=float, default=900,
+                    help="quiet gate: max seconds to wait over the whole run (default 900)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--out", default=None, help="directory for torch_xent.md and torch_xent.json")
     args = ap.parse_args()
@@ -276,6 +329,9 @@ def main():
         cases.append("floor")  # the ratio needs it
     samples = args.samples or (7 if args.quick else 40)
     rounds = args.rounds or (1 if args.quick else 4)
+    quiet_cpus = args.quiet_cpus
+    max_wait = args.max_wait if args.max_wait is not None else (0.0 if args.quick else 20.0)
+    max_total_wait = args.max_total_wait
     rewarm_s, rewarm_calls = (0.05, 3) if args.quick else (0.2, 10)
     warmup_s = args.warmup if args.warmup is not None else (0.1 if args.quick else 1.0)
     warmup_calls = 5 if args.quick else 50
@@ -308,6 +364,9 @@ def main():
             plan += [(t, n, k, c, l) for c in cases if c != "floor" for l in labels]
     per_round = max(1, -(-samples // rounds))
     pooled = {key: [] for key in plan}
+    oncpu_all = {key: [] for key in plan}
+    others = {key: [] for key in plan}
+    total_waited = [0.0]
     batches = {}
     gc_was = gc.isenabled()
     for rnd in range(rounds):
@@ -317,20 +376,28 @@ def main():
             logits, targets = inputs[(n, k)]
             fn = make_case(case, logits, None if case == "floor" else targets[label], n, k)
             first = rnd == 0
+            budget = max(0.0, max_total_wait - total_waited[0])
+            waited, _ = wait_quiet(quiet_cpus, min(max_wait, budget)) if max_wait > 0 and budget > 0 else (0.0, 0.0)
+            total_waited[0] += waited
             gc.collect()
             gc.disable()
             try:
-                per_call, batch = measure(fn, warmup_s if first else rewarm_s,
-                                          warmup_calls if first else rewarm_calls,
-                                          per_round, min_sample_ns, batches.get(key))
+                snap0 = _cpu_snapshot()
+                per_call, batch, oncpu = measure(fn, warmup_s if first else rewarm_s,
+                                                 warmup_calls if first else rewarm_calls,
+                                                 per_round, min_sample_ns, batches.get(key))
+                other = others_cpu(snap0, _cpu_snapshot())
             finally:
                 if gc_was:
                     gc.enable()
             batches[key] = batch
             pooled[key] += per_call
+            oncpu_all[key] += oncpu
+            others[key].append(other)
             q1, med, q3 = quartiles(per_call)
             print(f"# round {rnd + 1}/{rounds} t={t} {n}x{k} {case:9s} {label:6s} median {fmt_us(med):>8s} us  "
-                  f"IQR {fmt_us(q3 - q1):>7s} us  batch {batch}", file=sys.stderr, flush=True)
+                  f"IQR {fmt_us(q3 - q1):>7s} us  batch {batch}  others {other:.2f} CPU  waited {waited:.1f} s",
+                  file=sys.stderr, flush=True)
 
     rows = []
     floor_med = {}
@@ -345,8 +412,11 @@ def main():
                      "ratio_to_floor": med / fm, "ns_per_element": med / (n * k),
                      "batch": batches[key], "samples": len(pooled[key]),
                      "noisy": (q3 - q1) > NOISY_IQR * med,
+                     "oncpu_pct": 100.0 * sum(c >= ONCPU_MIN for c in oncpu_all[key]) / len(oncpu_all[key]),
+                     "others_cpu_max": max(others[key]), "others_cpu_mean": statistics.fmean(others[key]),
                      "median_ns": med, "iqr_ns": q3 - q1})
 
+    info["quiet_cpus"], info["max_wait_s"], info["total_waited_s"] = quiet_cpus, max_wait, total_waited[0]
     info["loadavg_end"] = open("/proc/loadavg").read().strip() if os.path.exists("/proc/loadavg") else None
     md = markdown(rows, info, args_desc)
     sys.stdout.write(md)
@@ -359,7 +429,8 @@ def main():
             r.pop("iqr_ns")
         doc = {"machine": info,
                "settings": {"shapes": args.shapes, "threads": threads, "labels": labels, "cases": cases,
-                            "quick": args.quick, "samples": samples, "rounds": rounds, "warmup_s": warmup_s,
+                            "quick": args.quick, "samples": samples, "rounds": rounds,
+                            "quiet_cpus": quiet_cpus, "max_wait_s": max_wait, "max_total_wait_s": max_total_wait, "warmup_s": warmup_s,
                             "warmup_calls": warmup_calls, "min_sample_ms": min_sample_ns / 1e6,
                             "seed": args.seed, "dtype": "float32", "reduction": "sum"},
                "verification": verification,
