@@ -413,6 +413,8 @@ def main():
                      "batch": batches[key], "samples": len(pooled[key]),
                      "noisy": (q3 - q1) > NOISY_IQR * med,
                      "oncpu_pct": 100.0 * sum(c >= ONCPU_MIN for c in oncpu_all[key]) / len(oncpu_all[key]),
+                     "median_oncpu_us": (statistics.median([x for x, c in zip(pooled[key], oncpu_all[key]) if c >= ONCPU_MIN]) / 1e3
+                                         if sum(c >= ONCPU_MIN for c in oncpu_all[key]) >= 5 else None),
                      "others_cpu_max": max(others[key]), "others_cpu_mean": statistics.fmean(others[key]),
                      "median_ns": med, "iqr_ns": q3 - q1})
 
