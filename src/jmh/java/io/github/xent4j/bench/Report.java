@@ -20,6 +20,7 @@ final class Report {
         COLUMNS.put("xentComputeGradient", "xent4j computeGradient");
         COLUMNS.put("xentComputeGradientAndScore", "xent4j computeGradientAndScore");
         COLUMNS.put("sameDiffOpForwardBackward", "xent4j SameDiff op fwd+bwd");
+        COLUMNS.put("sameDiffOpGradient", "xent4j SameDiff op gradient (fit)");
         COLUMNS.put("mcxentComputeGradientAndScore", "LossMCXENT computeGradientAndScore");
         COLUMNS.put("sameDiffBuiltinForwardBackward", "SameDiff built-in fwd+bwd");
     }
