@@ -26,6 +26,7 @@ CELL_TIMEOUT=${CELL_TIMEOUT:-600}
 NOTEBOOK_TIMEOUT=${NOTEBOOK_TIMEOUT:-900}
 START_ATTEMPTS=3
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in notebooks/tools
 
 cd "$(dirname "$0")/.."
 root_dir=$(pwd)
