@@ -162,6 +162,7 @@ done
 
 log "results (total $(( $(date +%s) - t_start )) s):"
 printf '  %s\n' "${summary[@]}"
+echo "notebooks: $(( ${#selected[@]} - ${#failed[@]} )) passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "run_notebooks: ${#failed[@]} notebook(s) failed: ${failed[*]}" >&2
   exit 1

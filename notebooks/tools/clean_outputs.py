@@ -4,10 +4,13 @@
 - folds the kernel's one-line-per-entry "Add <path> to classpath" messages of ``%jar`` and
   ``%classpath`` into one line, which also keeps this machine's absolute paths out of the
   committed notebooks;
+- writes paths under the project folder as seen from notebooks/ (``/home/me/xent4j/datasets``
+  becomes ``../datasets``), so outputs do not depend on where the project was checked out;
 - drops the execution timing metadata, so re-running a notebook only changes real outputs.
 
 Usage: clean_outputs.py NOTEBOOK.ipynb...   (prints each notebook's size and image count)
 """
+import os
 import re
 import sys
 
@@ -40,6 +43,13 @@ def fold_classpath_lines(text):
     return "\n".join(out + [summary]) + "\n"
 
 
+PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def relative_paths(text):
+    return text.replace(PROJECT + os.sep, ".." + os.sep)
+
+
 def clean(path):
     nb = nbformat.read(path, as_version=4)
     images = 0
@@ -47,10 +57,10 @@ def clean(path):
         cell.metadata.pop("execution", None)
         for out in cell.get("outputs", []):
             if out.output_type == "stream":
-                out.text = fold_classpath_lines(ANSI.sub("", text_of(out.text)))
+                out.text = relative_paths(fold_classpath_lines(ANSI.sub("", text_of(out.text))))
             elif out.output_type == "error":
-                out.traceback = [ANSI.sub("", line) for line in out.traceback]
-                out.evalue = ANSI.sub("", out.evalue)
+                out.traceback = [relative_paths(ANSI.sub("", line)) for line in out.traceback]
+                out.evalue = relative_paths(ANSI.sub("", out.evalue))
             if "data" in out:
                 images += sum(1 for k in out.data if k.startswith("image/"))
                 for mime in ("text/plain", "text/html"):
