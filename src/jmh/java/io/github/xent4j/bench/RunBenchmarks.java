@@ -31,7 +31,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * }</pre>
  * Options: {@code --quick} (fewer, shorter iterations), {@code --shapes}, {@code --labels},
  * {@code --threads}, {@code --workspace inside,outside}, {@code --include <regex>} (benchmark
- * methods), {@code --out <dir>} (default {@code target/bench}).
+ * methods), {@code --out <dir>} (default {@code target/bench}), {@code --jvm-args "<args>"} (for
+ * the forked benchmark JVMs, e.g. {@code -Dxent4j.fusedMaxElements=0} to force the lean path).
  */
 public final class RunBenchmarks {
     private RunBenchmarks() {
@@ -55,12 +56,16 @@ public final class RunBenchmarks {
                 .param("workspace", opt.getOrDefault("workspace", "inside").split(","))
                 .resultFormat(ResultFormatType.JSON)
                 .result(out.resolve("jmh-raw.json").toString());
+        if (opt.containsKey("jvm-args")) {
+            jmh.jvmArgsAppend(opt.get("jvm-args").split(" "));
+        }
         if (quick) {
             jmh.warmupIterations(2).warmupTime(TimeValue.milliseconds(500))
                     .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
         }
         Collection<RunResult> results = new Runner(jmh.build()).run();
 
+        System.setProperty("xent4j.bench.jvmArgs", opt.getOrDefault("jvm-args", ""));
         Report report = Report.of(results, census);
         write(out.resolve("xent-bench.md"), report.markdown(machine()));
         write(out.resolve("xent-bench.json"), report.json(machine()));
@@ -76,6 +81,7 @@ public final class RunBenchmarks {
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         m.put("nd4j", "1.0.0-M2.1, nd4j-native classifier " + System.getProperty("nd4j.native.classifier", "(see pom)"));
         m.put("OMP_NUM_THREADS", String.valueOf(System.getenv("OMP_NUM_THREADS")));
+        m.put("jvm_args", String.valueOf(System.getProperty("xent4j.bench.jvmArgs", "")));
         return m;
     }
 
