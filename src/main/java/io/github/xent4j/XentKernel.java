@@ -3,14 +3,15 @@ package io.github.xent4j;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.controlflow.Select;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.factory.Nd4j;
@@ -94,28 +95,55 @@ public final class XentKernel {
 
     /** What {@link #compute} should produce; asking for less does less work. */
     public enum Output {
-        LOSS(true, false), GRADIENT(false, true), BOTH(true, true);
+        /** Per-example losses (and their sum). */
+        LOSS(true, true, false),
+        /** The gradient only. */
+        GRADIENT(false, false, true),
+        /** Per-example losses, their sum and the gradient. */
+        BOTH(true, true, true),
+        /** Only the sum of the per-example losses (DL4J's {@code computeScore}). */
+        LOSS_SUM(false, true, false),
+        /** The gradient and the loss sum (DL4J's {@code computeGradientAndScore}). */
+        GRADIENT_AND_LOSS_SUM(false, true, true);
 
-        final boolean loss;
+        final boolean perExample;
+        final boolean lossSum;
         final boolean gradient;
 
-        Output(boolean loss, boolean gradient) {
-            this.loss = loss;
+        Output(boolean perExample, boolean lossSum, boolean gradient) {
+            this.perExample = perExample;
+            this.lossSum = lossSum;
             this.gradient = gradient;
+        }
+
+        boolean anyLoss() {
+            return perExample || lossSum;
         }
     }
 
     /**
-     * Per-example loss {@code [N]} and gradient {@code [N, K]} in the logits' data type; either is
-     * {@code null} when it was not asked for.
+     * Per-example loss {@code [N]}, its sum and the gradient {@code [N, K]} in the logits' data
+     * type; what was not asked for is {@code null} (or NaN for the sum).
      */
     public static final class Result {
         private final INDArray loss;
         private final INDArray gradient;
+        private final double lossSum;
 
-        Result(INDArray loss, INDArray gradient) {
+        Result(INDArray loss, INDArray gradient, double lossSum) {
             this.loss = loss;
             this.gradient = gradient;
+            this.lossSum = lossSum;
+        }
+
+        /**
+         * Sum of the per-example losses, from the values before they are converted to the logits'
+         * type: accumulated in float64, or, for inputs of at most 16384 elements, by the fused
+         * native op in the compute type (measured within 3e-6 relative, inside the contract's
+         * tolerance). {@code +inf} when a row's loss is; NaN if no loss was requested.
+         */
+        public double lossSum() {
+            return lossSum;
         }
 
         /** Per-example loss {@code [N]}, masked; {@code null} if not requested. */
@@ -128,6 +156,13 @@ public final class XentKernel {
             return gradient;
         }
     }
+
+    /**
+     * Inputs of at most this many elements use the fused native op (see {@code solveFused}).
+     * Set by measurement (README, "Benchmarks"); overridable with the system property
+     * {@code xent4j.fusedMaxElements} (0 disables the fused path).
+     */
+    static volatile long fusedMaxElements = Long.getLong("xent4j.fusedMaxElements", 16384);
 
     private XentKernel() {
     }
@@ -166,10 +201,10 @@ public final class XentKernel {
     public static INDArray logSumExp(INDArray x, int dimension, boolean keepDims) {
         int dim = checkDimension("x", x, dimension);
         DataType in = x.dataType();
-        Slices s = Slices.of(castForCompute(x), dim, 1.0, true, false);
-        INDArray lse = s.maxOrZero.addi(Nd4j.getExecutioner().exec(new Log(s.sumExp)));
-        if (keepDims) {
-            lse = lse.reshape(keptShape(x.shape(), dim));
+        Slices s = Slices.shift(castForCompute(x), dim, 1.0, true).exponentiate();
+        INDArray lse = s.max.addi(Nd4j.getExecutioner().exec(new Log(s.sumExp)));
+        if (!keepDims) {
+            lse = lse.reshape(reducedShape(x.shape(), dim));
         }
         return lse.castTo(in);
     }
@@ -189,39 +224,178 @@ public final class XentKernel {
     public static INDArray logSoftmax(INDArray x, int dimension) {
         int dim = checkDimension("x", x, dimension);
         DataType in = x.dataType();
-        Slices s = Slices.of(castForCompute(x), dim, 1.0, true, true);
-        INDArray logSum = Nd4j.getExecutioner().exec(new Log(s.sumExp));
+        INDArray cx = castForCompute(x);
+        Slices s = Slices.shift(cx, dim, 1.0, true);
+        INDArray out = s.values.dup();                       // keep the shifted values
+        INDArray logSum = Nd4j.getExecutioner().exec(new Log(s.exponentiate().sumExp));
         // An all -inf slice has sum 0: -inf - log(0) would be NaN, the contract wants -inf.
         BooleanIndexing.replaceWhere(logSum, 0.0, InputChecks.negativeInfinity(logSum.dataType()));
-        INDArray out = s.shifted;
-        Nd4j.getExecutioner().exec(new BroadcastSubOp(out, logSum, out, otherDimensions(x.rank(), dim)));
+        Nd4j.exec(new SubOp(new INDArray[]{out, logSum}, new INDArray[]{out}));
         return out.castTo(in);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Backward passes, used by the SameDiff ops (io.github.xent4j.samediff) and callable directly.
+
+    /**
+     * Gradient of the per-example losses of {@link #compute} with respect to soft labels:
+     * <pre>{@code
+     * dloss_n/dy_nk = t^2 * (1 - eps) * w_k * (LSE_n - u_nk)  =  -t^2 * (1 - eps) * w_k * log p_nk
+     * }</pre>
+     * ({@code LSE} does not depend on the labels; smoothing scales every label by
+     * {@code 1 - eps}). {@code log p} is computed as {@code (z - m) / t - log sum exp((z - m) / t)}
+     * with the row's own maximum {@code m}, so it is exact for logit gaps of 1e4 in float32.
+     *
+     * <ul>
+     *   <li>Where {@code z_nk = -inf} in an unmasked row, the value is {@code +inf}: that is the
+     *       true derivative ({@code p_nk = 0}), and no finite value of a formula exists there
+     *       (unlike the gradient with respect to the logits, which stays finite). A positive
+     *       label on such a class makes the loss {@code +inf} as well.</li>
+     *   <li>Masks as in {@link #compute}: a per-example mask multiplies row n by {@code m_n}, and
+     *       rows with {@code m_n = 0} are exactly 0 and never validated; with a per-output mask,
+     *       unavailable classes get exactly 0 (their labels are ignored).</li>
+     *   <li>Class-id labels ({@code [N]} or {@code [N, 1]}) are piecewise constant: the result is
+     *       zeros of the labels' shape and data type (after the ids have been validated).</li>
+     * </ul>
+     *
+     * @param logits  {@code [N, K]}, floating point; not modified
+     * @param labels  {@code [N, K]} soft labels (or class ids, see above); not modified
+     * @param mask    {@code null}, per-example {@code [N, 1]} / {@code [N]}, or per-output {@code [N, K]}
+     * @param options the loss options
+     * @return {@code [N, K]} in the logits' data type (zeros of the labels' shape and type for class ids)
+     * @throws IllegalArgumentException for the bad inputs that {@link #compute} rejects
+     */
+    public static INDArray labelsGradient(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
+        Problem p = Problem.prepare(logits, labels, mask, options);
+        if (p.fromClassIds) {
+            return Nd4j.zeros(labels.dataType(), labels.shape());
+        }
+        double t = options.temperature();
+        Slices s = Slices.shift(p.z, 1, 1.0 / t, true);
+        INDArray logp = s.values.dup();                                  // (z - m) / t
+        INDArray logSum = Nd4j.getExecutioner().exec(new Log(s.exponentiate().sumExp));   // [N, 1]
+        // Validation as compute() does it: NaN or +inf logits and unmasked all -inf rows make the
+        // log-sum non-finite, bad labels show in their sum or minimum; only then is the culprit searched.
+        if (!Double.isFinite(sumInDouble(logSum)) || !Double.isFinite(sumInDouble(p.y))
+                || p.y.minNumber().doubleValue() < 0) {
+            InputChecks.diagnose(p);
+        }
+        Nd4j.exec(new SubOp(new INDArray[]{logp, logSum}, new INDArray[]{logp}));   // log p; -inf where z = -inf
+        INDArray grad = logp.muli(-t * t * (1 - options.labelSmoothing()));
+        if (options.hasClassWeights()) {
+            INDArray w = options.classWeightArray(p.computeType).reshape(1, p.k);
+            Nd4j.exec(new MulOp(new INDArray[]{grad, w}, new INDArray[]{grad}));
+        }
+        if (p.available != null) {
+            grad = select(p.available.neq(0), grad, Nd4j.zeros(p.computeType, p.n, p.k));
+        }
+        if (p.rowWeights != null) {
+            // masked rows hold zeroed logits, so their values are finite and become exactly 0
+            mulRows(grad, p.rowWeights);
+        }
+        return grad.castTo(p.inType);
+    }
+
+    /**
+     * Backward pass of {@link #logSoftmax}: {@code dL/dx = g - softmax(x) * sum(g)} along the
+     * dimension, where {@code g = dL/dlogSoftmax(x)} is the upstream gradient. A {@code -inf}
+     * entry of an ordinary slice has {@code softmax = 0} and gets {@code g} itself; a slice that
+     * is entirely {@code -inf} gets exactly 0 (its log-softmax is {@code -inf} whatever x does),
+     * never NaN. The softmax is computed with each slice's own maximum; half-precision inputs in
+     * float32.
+     *
+     * @param x         the forward input, floating point, any rank &gt;= 1; not modified
+     * @param dimension the softmax dimension, negative counts from the end
+     * @param upstream  {@code g}, the shape of {@code x}; not modified
+     * @return {@code dL/dx}, the shape and data type of {@code x}
+     * @throws IllegalArgumentException if {@code x} is not floating point, the dimension is out of
+     *                                  range or {@code upstream} does not have the shape of {@code x}
+     */
+    public static INDArray logSoftmaxBackward(INDArray x, int dimension, INDArray upstream) {
+        int dim = checkDimension("x", x, dimension);
+        if (upstream == null || !Arrays.equals(upstream.shape(), x.shape())) {
+            throw new IllegalArgumentException("upstream gradient must have the shape of x " + Arrays.toString(x.shape())
+                    + ", got " + (upstream == null ? "null" : Arrays.toString(upstream.shape())));
+        }
+        INDArray cx = castForCompute(x);
+        INDArray g = upstream.castTo(cx.dataType());
+        INDArray[] softmax = softmaxAndNonEmpty(cx, dim);
+        INDArray sumG = Nd4j.getExecutioner().exec(new Sum(g, true, dim));
+        INDArray out = Nd4j.createUninitialized(cx.dataType(), x.shape(), 'c');
+        Nd4j.exec(new MulOp(new INDArray[]{softmax[0], sumG}, new INDArray[]{out}));
+        Nd4j.exec(new SubOp(new INDArray[]{g, out}, new INDArray[]{out}));
+        Nd4j.exec(new MulOp(new INDArray[]{out, softmax[1]}, new INDArray[]{out}));   // all -inf slices: 0
+        return out.castTo(x.dataType());
+    }
+
+    /**
+     * Backward pass of {@link #logSumExp}: {@code dL/dx = softmax(x) * g} along the dimension,
+     * where {@code g = dL/dlogSumExp(x)} is the upstream gradient, broadcast along the dimension.
+     * A {@code -inf} entry gets 0; a slice that is entirely {@code -inf} gets exactly 0, never NaN.
+     * The softmax is computed with each slice's own maximum; half-precision inputs in float32.
+     *
+     * @param x         the forward input, floating point, any rank &gt;= 1; not modified
+     * @param dimension the reduced dimension, negative counts from the end
+     * @param upstream  {@code g}, the shape of the forward result: with the reduced dimension
+     *                  dropped or kept with size 1; not modified
+     * @return {@code dL/dx}, the shape and data type of {@code x}
+     * @throws IllegalArgumentException if {@code x} is not floating point, the dimension is out of
+     *                                  range or {@code upstream} has another shape
+     */
+    public static INDArray logSumExpBackward(INDArray x, int dimension, INDArray upstream) {
+        int dim = checkDimension("x", x, dimension);
+        long[] kept = x.shape().clone();
+        kept[dim] = 1;
+        long[] dropped = reducedShape(x.shape(), dim);
+        if (upstream == null || !(Arrays.equals(upstream.shape(), kept) || Arrays.equals(upstream.shape(), dropped))) {
+            throw new IllegalArgumentException("upstream gradient must have the shape of logSumExp(x) along dimension "
+                    + dimension + ", " + Arrays.toString(dropped) + " or " + Arrays.toString(kept) + " (keepDims), got "
+                    + (upstream == null ? "null" : Arrays.toString(upstream.shape())));
+        }
+        INDArray cx = castForCompute(x);
+        INDArray g = upstream.castTo(cx.dataType()).reshape(kept);
+        INDArray p = softmaxAndNonEmpty(cx, dim)[0];
+        Nd4j.exec(new MulOp(new INDArray[]{p, g}, new INDArray[]{p}));
+        return p.castTo(x.dataType());
+    }
+
+    /**
+     * {@code softmax(x)} along {@code dim} (0 in slices that are entirely {@code -inf}) and a
+     * 0/1 array of the reduced shape (dimension kept) that is 0 for such slices.
+     */
+    private static INDArray[] softmaxAndNonEmpty(INDArray cx, int dim) {
+        Slices s = Slices.shift(cx, dim, 1.0, true).exponentiate();
+        INDArray nonEmpty = s.sumExp.neq(0).castTo(cx.dataType());
+        INDArray sum = s.sumExp.dup();
+        BooleanIndexing.replaceWhere(sum, 1.0, Conditions.equals(0.0));   // 0 / 1 = 0 for all -inf slices
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp(
+                new INDArray[]{s.values, sum}, new INDArray[]{s.values}));
+        return new INDArray[]{s.values, nonEmpty};
     }
 
     // ------------------------------------------------------------------------------------------
     // Shared building block: one max-shifted exp-sum per slice.
 
     /**
-     * The max-shifted exponentials of every slice along {@code dim}: {@code shifted = (x - m) *
-     * scale}, {@code exp(shifted)} and its sum per slice. The shift comes before the scaling so
-     * that {@code x - m} is exact for neighbouring values and the scaling adds only a relative
-     * rounding error.
+     * The max-shifted values of every slice along {@code dim}, {@code (x - m) * scale}, then their
+     * exponentials and sums. The shift comes before the scaling so that {@code x - m} is exact
+     * for neighbouring values and the scaling adds only a relative rounding error. One
+     * {@code [.., K, ..]} array holds the shifted values and, after {@link #exponentiate}, their
+     * exponentials: callers that need both use the shifted values first.
      */
     static final class Slices {
-        /** Slice maxima (reduced shape); with {@code zeroInfiniteMax}, infinite maxima are 0. */
-        final INDArray maxOrZero;
-        /** {@code (x - max) * scale}; {@code null} unless kept. */
-        final INDArray shifted;
-        /** {@code exp((x - max) * scale)}, full shape, c-order, owned by the caller. */
-        final INDArray exp;
-        /** Sum of {@code exp} per slice (reduced shape). */
-        final INDArray sumExp;
+        /** Slice maxima (kept dimension of size 1); with {@code zeroInfiniteMax}, infinite maxima are 0. */
+        final INDArray max;
+        /** {@code (x - max) * scale}, then {@code exp} of it; c-order, owned by the caller. */
+        final INDArray values;
+        private final int dim;
+        /** Sum of the exponentials per slice (kept dimension of size 1), after {@link #exponentiate}. */
+        INDArray sumExp;
 
-        private Slices(INDArray maxOrZero, INDArray shifted, INDArray exp, INDArray sumExp) {
-            this.maxOrZero = maxOrZero;
-            this.shifted = shifted;
-            this.exp = exp;
-            this.sumExp = sumExp;
+        private Slices(INDArray max, INDArray values, int dim) {
+            this.max = max;
+            this.values = values;
+            this.dim = dim;
         }
 
         /**
@@ -233,23 +407,25 @@ public final class XentKernel {
          *                        {@code +inf} entry gives {@code +inf} rather than NaN; without
          *                        it both give NaN, which the cross-entropy uses to detect invalid
          *                        rows for free
-         * @param keepShifted     keep {@code (x - m) * scale} in its own array
          */
-        static Slices of(INDArray x, int dim, double scale, boolean zeroInfiniteMax, boolean keepShifted) {
-            INDArray max = Nd4j.getExecutioner().exec(new Max(x, dim));
+        static Slices shift(INDArray x, int dim, double scale, boolean zeroInfiniteMax) {
+            INDArray max = Nd4j.getExecutioner().exec(new Max(x, true, dim));        // keepDims: broadcastable
             if (zeroInfiniteMax) {
                 BooleanIndexing.replaceWhere(max, 0.0, Conditions.isInfinite());
             }
-            int[] others = otherDimensions(x.rank(), dim);
             INDArray shifted = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
-            Nd4j.getExecutioner().exec(new BroadcastSubOp(x, max, shifted, others));
+            Nd4j.exec(new SubOp(new INDArray[]{x, max}, new INDArray[]{shifted}));
             if (scale != 1.0) {
                 shifted.muli(scale);
             }
-            INDArray exp = keepShifted ? Nd4j.createUninitialized(x.dataType(), x.shape(), 'c') : shifted;
-            Nd4j.getExecutioner().exec(new Exp(shifted, exp));
-            INDArray sumExp = Nd4j.getExecutioner().exec(new Sum(exp, dim));
-            return new Slices(max, keepShifted ? shifted : null, exp, sumExp);
+            return new Slices(max, shifted, dim);
+        }
+
+        /** Replaces the shifted values by their exponentials and sums them per slice. */
+        Slices exponentiate() {
+            Nd4j.getExecutioner().exec(new Exp(values, values));
+            sumExp = Nd4j.getExecutioner().exec(new Sum(values, true, dim));
+            return this;
         }
     }
 
@@ -351,9 +527,75 @@ public final class XentKernel {
         }
 
         Result solve(Output output) {
+            if (fusedApplies()) {
+                Result r = solveFused(output);
+                if (r != null) {
+                    return r;
+                }
+                // Non-finite results: the lean path finds the culprit or handles -inf logits.
+            }
+            return solveLean(output);
+        }
+
+        /**
+         * Small inputs cost what their native calls cost (microseconds each), so they use
+         * libnd4j's fused {@code softmax_cross_entropy_loss_grad}: one call gives the exact
+         * gradient {@code p * S - y'} and, as the gradient with respect to per-example weights,
+         * the per-example losses, computed from max-shifted logits. Its wasted work (dL/dlabels,
+         * a second forward pass) is linear in N*K and does not matter at these sizes. It cannot
+         * apply a temperature after the shift, and has no z-loss or per-output masks.
+         */
+        private boolean fusedApplies() {
+            return (long) n * k <= XentKernel.fusedMaxElements && options.temperature() == 1 && options.zLoss() == 0
+                    && available == null;
+        }
+
+        private Result solveFused(Output output) {
+            boolean weighted = options.hasClassWeights();
+            INDArray target = weighted ? weightedSmoothedLabels() : y;     // smoothing done natively otherwise
+            double nativeSmoothing = weighted ? 0.0 : options.labelSmoothing();
+            checkNonNegativeLabels();
+            // With one weight for all rows, dL/dweight is the loss sum (accumulated in the compute
+            // type: within 3e-6 relative for the <= 16384 rows this path sees); with a weight per
+            // row it is the per-example loss, unweighted.
+            boolean perRow = rowWeights != null || output.perExample;
+            INDArray weights = rowWeights != null ? rowWeights
+                    : perRow ? Nd4j.ones(computeType, n) : Nd4j.scalar(computeType, 1.0);
+            INDArray lossOut = perRow ? Nd4j.createUninitialized(computeType, n) : Nd4j.scalar(computeType, 0.0);
+            INDArray gradient = null;
+            if (output.gradient) {
+                gradient = Nd4j.createUninitialized(computeType, n, k);
+                INDArray labelGradient = Nd4j.createUninitialized(computeType, n, k);   // unused
+                Nd4j.exec(DynamicCustomOp.builder("softmax_cross_entropy_loss_grad")
+                        .addInputs(z, weights, target)
+                        .addOutputs(gradient, lossOut, labelGradient)
+                        .addIntegerArguments(0)                                      // treated as SUM
+                        .addFloatingPointArguments(nativeSmoothing)
+                        .build());
+                if (rowWeights != null) {
+                    lossOut.muli(rowWeights);                                        // the gradient rows already are
+                }
+            } else {
+                // the forward op wants [N, 1] weights and output (reduction NONE), or a scalar (SUM)
+                Nd4j.exec(DynamicCustomOp.builder("softmax_cross_entropy_loss")
+                        .addInputs(z, perRow ? weights.reshape(n, 1) : weights, target)
+                        .addOutputs(perRow ? lossOut.reshape(n, 1) : lossOut)
+                        .addIntegerArguments(perRow ? 0 : 1)
+                        .addFloatingPointArguments(nativeSmoothing)
+                        .build());
+            }
+            double lossSum = perRow ? sumInDouble(lossOut) : lossOut.getDouble(0);
+            if (!Double.isFinite(lossSum)) {
+                return null;
+            }
+            return new Result(output.perExample ? lossOut.castTo(inType) : null,
+                    gradient == null ? null : gradient.castTo(inType), output.lossSum ? lossSum : Double.NaN);
+        }
+
+        /** One max-shifted exp pass and a handful of cheap passes; everything else goes here. */
+        private Result solveLean(Output output) {
             XentOptions o = options;
             double t = o.temperature();
-            double eps = o.labelSmoothing();
             double lambda = o.zLoss();
 
             // target = w * y' (the weighted smoothed labels), and S = its row sums computed as
@@ -361,80 +603,89 @@ public final class XentKernel {
             // numbers.
             INDArray target = weightedSmoothedLabels();
             INDArray rowSums = rowLabelSums();
+            checkNonNegativeLabels();
 
-            if (!fromClassIds) {
-                // The one check the fast path cannot get for free: negative labels leave every
-                // result finite. (NaN/inf labels and logits show up in the finiteness test below.)
-                double minLabel = y.minNumber().doubleValue();
-                if (minLabel < 0) {
-                    InputChecks.diagnose(this);
-                }
-            }
-
-            Slices s = Slices.of(z, 1, 1.0 / t, false, output.loss);
+            Slices s = Slices.shift(z, 1, 1.0 / t, false);
+            // sum_k w y' (u_k - m) needs the shifted values, before they become exponentials
+            INDArray dot = output.anyLoss() ? Nd4j.getExecutioner().exec(new Dot(target, s.values, 1)) : null;
+            INDArray sumExp = s.exponentiate().sumExp.reshape(n);
             // log sum exp(u - m); Log(x) alone would overwrite sumExp, which the gradient needs
-            INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(s.sumExp, s.sumExp.ulike()));
+            INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(sumExp, sumExp.ulike()));
             INDArray lse = null;                                                      // LSE of u
             if (lambda != 0) {
-                lse = s.maxOrZero.mul(1.0 / t).addi(logSumExp);
+                lse = s.max.reshape(n).mul(1.0 / t).addi(logSumExp);
             }
 
-            INDArray loss = null;
-            if (output.loss) {
-                // loss = t^2 * (S * log sum exp(u - m) - sum_k w y' (u_k - m)) + lambda * LSE^2
-                INDArray dot = Nd4j.getExecutioner().exec(new Dot(target, s.shifted, 1));
-                loss = rowSums.mul(logSumExp).subi(dot);
-                if (t != 1) {
-                    loss.muli(t * t);
-                }
-                if (lambda != 0) {
-                    // (lambda * LSE) * LSE: no overflow unless the true value overflows
-                    loss.addi(lse.mul(lambda).muli(lse));
-                }
-            }
-
-            // coefficient of p in the gradient, divided by sum exp so that exp(u - m) * coef = p * ...
+            // coefficient of exp(u - m) in the gradient:
             // grad = exp(u - m) * (t * S + (2 lambda / t) * LSE) / sum exp(u - m) - t * w * y'
             INDArray coef = rowSums.mul(t);
             if (lambda != 0) {
                 coef.addi(lse.mul(2 * lambda / t));
             }
-            coef.divi(s.sumExp);
+            coef.divi(sumExp);
 
-            // Finiteness test of [N] vectors: NaN/+inf logits, all -inf rows, NaN/inf labels make
-            // coef non-finite; 0 * (-inf) and positive labels on -inf logits make the loss so.
-            double probe = coef.sumNumber().doubleValue();
-            if (loss != null) {
-                probe += loss.sumNumber().doubleValue();
+            INDArray loss = null;
+            double lossSum = Double.NaN;
+            if (output.anyLoss()) {
+                // loss = t^2 * (S * log sum exp(u - m) - sum_k w y' (u_k - m)) + lambda * LSE^2
+                loss = lossFrom(rowSums, logSumExp, dot, lse);
+                lossSum = sumInDouble(loss);
             }
+            // Finiteness test of an [N] vector: NaN/+inf logits, all -inf rows and NaN/inf
+            // labels make coef (and the loss) non-finite; 0 * (-inf) and positive labels on -inf
+            // logits make the loss so.
+            double probe = output.anyLoss() ? lossSum : sumInDouble(coef);
             if (!Double.isFinite(probe)) {
                 InputChecks.diagnose(this);   // throws for invalid input
                 if (loss != null) {
-                    loss = lossWithInfiniteLogits(s, target, rowSums, logSumExp, lse);
+                    loss = lossWithInfiniteLogits(target, rowSums, logSumExp, lse);
+                    lossSum = sumInDouble(loss);
                 }
             }
 
             INDArray gradient = null;
             if (output.gradient) {
-                gradient = s.exp;   // our own array: overwrite in place
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(gradient, coef, gradient, 0));
+                gradient = s.values;   // our own array of exponentials: overwrite in place
+                mulRows(gradient, coef);
                 Nd4j.getExecutioner().exec(new Axpy(target, gradient, gradient, -t));
                 if (available != null) {
-                    // exp(-inf) is already 0 there; the label is 0 too, so nothing to do but
-                    // make -0.0 and rounding impossible: force exact zeros.
+                    // exp(-inf) and the label are 0 there already; make it exactly +0.0
                     gradient.muli(available);
                 }
+                if (rowWeights != null) {
+                    mulRows(gradient, rowWeights);
+                }
+            }
+            return new Result(output.perExample ? loss.castTo(inType) : null,
+                    gradient == null ? null : gradient.castTo(inType), lossSum);
+        }
+
+        /** {@code t^2 * (S * logSumExp - dot) + lambda * LSE^2}, times the row weights. */
+        private INDArray lossFrom(INDArray rowSums, INDArray logSumExp, INDArray dot, INDArray lse) {
+            double t = options.temperature();
+            INDArray loss = rowSums.mul(logSumExp).subi(dot);
+            if (t != 1) {
+                loss.muli(t * t);
+            }
+            if (lse != null) {
+                // (lambda * LSE) * LSE: no overflow unless the true value overflows
+                loss.addi(lse.mul(options.zLoss()).muli(lse));
             }
             if (rowWeights != null) {
-                if (loss != null) {
-                    loss.muli(rowWeights);
-                }
-                if (gradient != null) {
-                    Nd4j.getExecutioner().exec(new BroadcastMulOp(gradient, rowWeights, gradient, 0));
-                }
+                loss.muli(rowWeights);
             }
-            return new Result(loss == null ? null : loss.castTo(inType),
-                    gradient == null ? null : gradient.castTo(inType));
+            return loss;
+        }
+
+        /**
+         * Negative labels are the one invalid input that leaves every result finite, so they get
+         * their own reduction. (NaN and infinite labels and logits show up in the finiteness
+         * test of the results.)
+         */
+        private void checkNonNegativeLabels() {
+            if (!fromClassIds && y.minNumber().doubleValue() < 0) {
+                InputChecks.diagnose(this);
+            }
         }
 
         /** {@code w * y'} as an array of the compute type; {@code y} itself when that is the same. */
@@ -488,24 +739,26 @@ public final class XentKernel {
          * -inf shifted logit contributes 0 where its target is 0 and makes the row +inf where its
          * target is positive.
          */
-        private INDArray lossWithInfiniteLogits(Slices s, INDArray target, INDArray rowSums, INDArray logSumExp,
-                                                INDArray lse) {
-            double t = options.temperature();
-            INDArray negInf = InputChecks.matches(s.shifted, InputChecks.negativeInfinity(computeType)).castTo(computeType);
+        private INDArray lossWithInfiniteLogits(INDArray target, INDArray rowSums, INDArray logSumExp, INDArray lse) {
+            // The fast path's shifted values became exponentials; this rare path shifts again.
+            INDArray shifted = Slices.shift(z, 1, 1.0 / options.temperature(), false).values;
+            INDArray negInf = InputChecks.matches(shifted, InputChecks.negativeInfinity(computeType)).castTo(computeType);
             INDArray targetOnNegInf = Nd4j.getExecutioner().exec(new Dot(target, negInf, 1));
-            INDArray finiteShifted = s.shifted.dup();
-            BooleanIndexing.replaceWhere(finiteShifted, 0.0, Conditions.isInfinite());
-            INDArray dot = Nd4j.getExecutioner().exec(new Dot(target, finiteShifted, 1));
-            INDArray loss = rowSums.mul(logSumExp).subi(dot);
-            if (t != 1) {
-                loss.muli(t * t);
-            }
-            if (lse != null) {
-                loss.addi(lse.mul(options.zLoss()).muli(lse));
-            }
+            BooleanIndexing.replaceWhere(shifted, 0.0, Conditions.isInfinite());
+            INDArray loss = lossFrom(rowSums, logSumExp, Nd4j.getExecutioner().exec(new Dot(target, shifted, 1)), lse);
             INDArray inf = Nd4j.valueArrayOf(loss.shape(), Double.POSITIVE_INFINITY, computeType);
             return select(targetOnNegInf.gt(0), inf, loss);
         }
+    }
+
+    /** {@code x[n, :] *= v[n]} with a shape-broadcasting op (the legacy column broadcast is 10x slower). */
+    private static void mulRows(INDArray x, INDArray v) {
+        Nd4j.exec(new MulOp(new INDArray[]{x, v.reshape(v.length(), 1)}, new INDArray[]{x}));
+    }
+
+    /** Sum accumulated in float64. */
+    static double sumInDouble(INDArray x) {
+        return (x.dataType() == DataType.DOUBLE ? x : x.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
     }
 
     /** {@code out = condition ? whenTrue : whenFalse}; a condition {@code [N]} selects rows. */
@@ -539,19 +792,13 @@ public final class XentKernel {
         return dimension < 0 ? dimension + rank : dimension;
     }
 
-    private static int[] otherDimensions(int rank, int dim) {
-        int[] others = new int[rank - 1];
-        for (int i = 0, j = 0; i < rank; i++) {
+    private static long[] reducedShape(long[] shape, int dim) {
+        long[] reduced = new long[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
             if (i != dim) {
-                others[j++] = i;
+                reduced[j++] = shape[i];
             }
         }
-        return others;
-    }
-
-    private static long[] keptShape(long[] shape, int dim) {
-        long[] kept = shape.clone();
-        kept[dim] = 1;
-        return kept;
+        return reduced;
     }
 }

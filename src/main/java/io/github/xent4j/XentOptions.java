@@ -67,10 +67,12 @@ public final class XentOptions implements Serializable {
     private final double zLoss;
     private final int ignoreIndex;
 
-    // Derived from classWeights: their mean, and read-only INDArray copies per data type. The
-    // arrays are made outside any workspace (a DL4J workspace would invalidate an array kept
-    // across calls) and never written to, so sharing them between threads and networks is safe.
-    private final transient double classWeightMean;
+    // A cache derived from classWeights: read-only INDArray copies per data type, made outside
+    // any workspace (a DL4J workspace would invalidate an array kept across calls) and never
+    // written to, so sharing them between threads and networks is safe. It is rebuilt on demand,
+    // so an instance that arrives without it is correct: serializers that bypass constructors
+    // and readResolve (Kryo, which Spark uses for broadcasts when configured as DL4J recommends)
+    // set only the non-transient fields. Nothing else may be derived state.
     private transient volatile ConcurrentHashMap<DataType, INDArray> classWeightArrays;
 
     @JsonCreator
@@ -112,8 +114,6 @@ public final class XentOptions implements Serializable {
             throw new IllegalArgumentException("zLoss must be finite and >= 0, got " + b.zLoss);
         }
         this.classWeights = b.classWeights == null ? null : b.classWeights.clone();
-        this.classWeightMean = this.classWeights == null ? 1.0
-                : Arrays.stream(this.classWeights).sum() / this.classWeights.length;
         this.labelSmoothing = b.labelSmoothing;
         this.temperature = b.temperature;
         this.zLoss = b.zLoss;
@@ -163,9 +163,9 @@ public final class XentOptions implements Serializable {
         return classWeights == null ? -1 : classWeights.length;
     }
 
-    /** Mean of the class weights (1 when none were set). */
+    /** Mean of the class weights (1 when none were set); computed per call, K additions. */
     double classWeightMean() {
-        return classWeightMean;
+        return classWeights == null ? 1.0 : Arrays.stream(classWeights).sum() / classWeights.length;
     }
 
     /** The class weights as a read-only {@code [K]} array of the given type; null when none were set. */

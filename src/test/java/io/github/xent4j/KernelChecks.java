@@ -2,6 +2,7 @@ package io.github.xent4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -19,6 +20,20 @@ public final class KernelChecks {
      */
     public static void check(INDArray logits, INDArray labels, INDArray mask, XentOptions o, double[][] refLabels,
                              double[] rowWeights, double[][] available) {
+        // both strategies: the fused native op for small inputs, the lean composition otherwise
+        for (long fusedMax : new long[]{Long.MAX_VALUE, 0}) {
+            long saved = XentKernel.fusedMaxElements;
+            XentKernel.fusedMaxElements = fusedMax;
+            try {
+                checkOnce(logits, labels, mask, o, refLabels, rowWeights, available, fusedMax == 0 ? "lean" : "fused");
+            } finally {
+                XentKernel.fusedMaxElements = saved;
+            }
+        }
+    }
+
+    private static void checkOnce(INDArray logits, INDArray labels, INDArray mask, XentOptions o, double[][] refLabels,
+                                  double[] rowWeights, double[][] available, String strategy) {
         int n = (int) logits.size(0);
         int k = (int) logits.size(1);
         Tolerance tol = Tolerance.of(logits.dataType(), k);
@@ -33,6 +48,18 @@ public final class KernelChecks {
         double[] loss = TestArrays.vector(both.loss());
         double[][] grad = TestArrays.values(both.gradient());
         assertArrayEquals(loss, TestArrays.vector(lossOnly.loss()), 0.0, "LOSS output equals BOTH");
+        double expectedSum = java.util.Arrays.stream(TestArrays.vector(both.loss().castTo(logits.dataType()))).sum();
+        tol.check(strategy + " lossSum", both.lossSum(), expectedSum, Math.abs(expectedSum));
+        XentKernel.Result sumOnly = XentKernel.compute(logits, labels, mask, o, XentKernel.Output.LOSS_SUM);
+        XentKernel.Result gradAndSum = XentKernel.compute(logits, labels, mask, o, XentKernel.Output.GRADIENT_AND_LOSS_SUM);
+        assertEquals(null, sumOnly.loss(), "LOSS_SUM gives no per-example losses");
+        assertEquals(null, sumOnly.gradient(), "LOSS_SUM gives no gradient");
+        assertEquals(null, gradAndSum.loss(), "GRADIENT_AND_LOSS_SUM gives no per-example losses");
+        assertTrue(Double.isNaN(gradOnly.lossSum()), "GRADIENT gives no loss sum");
+        tol.check(strategy + " LOSS_SUM", sumOnly.lossSum(), expectedSum, Math.abs(expectedSum));
+        tol.check(strategy + " GRADIENT_AND_LOSS_SUM sum", gradAndSum.lossSum(), expectedSum, Math.abs(expectedSum));
+        assertArrayEquals(flat(grad), flat(TestArrays.values(gradAndSum.gradient())), 0.0,
+                "GRADIENT_AND_LOSS_SUM gradient equals BOTH");
         assertArrayEquals(flat(grad), flat(TestArrays.values(gradOnly.gradient())), 0.0, "GRADIENT output equals BOTH");
         double[] w = o.classWeights();
         for (int i = 0; i < n; i++) {
@@ -46,12 +73,12 @@ public final class KernelChecks {
             }
             Reference.Row r = Reference.row(z[i], refLabels[i], available == null ? null : available[i], w,
                     o.labelSmoothing(), o.temperature(), o.zLoss());
-            tol.check("loss row " + i, loss[i], rw * r.loss, Math.abs(rw) * r.lossScale);
+            tol.check(strategy + " loss row " + i, loss[i], rw * r.loss, Math.abs(rw) * r.lossScale);
             for (int j = 0; j < k; j++) {
                 if (available != null && available[i][j] == 0) {
                     assertEquals(0.0, grad[i][j], 0.0, "unavailable class gradient [" + i + "," + j + "]");
                 } else {
-                    tol.check("gradient [" + i + "," + j + "]", grad[i][j], rw * r.grad[j], Math.abs(rw) * r.gradScale);
+                    tol.check(strategy + " gradient [" + i + "," + j + "]", grad[i][j], rw * r.grad[j], Math.abs(rw) * r.gradScale);
                 }
             }
         }

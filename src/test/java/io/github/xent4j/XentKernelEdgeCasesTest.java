@@ -17,10 +17,10 @@ class XentKernelEdgeCasesTest {
     static final double NEG_INF = Double.NEGATIVE_INFINITY;
     static final double NAN = Double.NaN;
 
-    static final String[] OPTIONS = {"plain", "weights", "smoothing", "temperature", "zloss", "all"};
+    static final String[] OPTIONS = OptionSets.NAMES;
 
     static XentOptions options(String name) {
-        return XentKernelTest.options(name, 3, new Random(3));
+        return OptionSets.of(name, 3, new Random(3));
     }
 
     @ParameterizedTest
@@ -155,7 +155,7 @@ class XentKernelEdgeCasesTest {
                 Nd4j.createFromArray(ids).castTo(DataType.DOUBLE)};
         for (INDArray labels : labelForms) {
             for (String o : OPTIONS) {
-                KernelChecks.check(logits, labels, null, XentKernelTest.options(o, k, new Random(1)),
+                KernelChecks.check(logits, labels, null, OptionSets.of(o, k, new Random(1)),
                         TestArrays.oneHot(ids, k), null, null);
             }
         }

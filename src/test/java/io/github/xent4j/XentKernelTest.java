@@ -23,7 +23,7 @@ class XentKernelTest {
         DataType[] types = {DataType.FLOAT, DataType.DOUBLE, DataType.HALF, DataType.BFLOAT16};
         String[] labelKinds = {"soft", "unnormalised", "onehot", "ids"};
         for (DataType type : types) {
-            for (String options : OPTION_SETS) {
+            for (String options : OptionSets.NAMES) {
                 for (String labels : labelKinds) {
                     list.add(Arguments.of(type, options, labels));
                 }
@@ -32,35 +32,13 @@ class XentKernelTest {
         return list.stream();
     }
 
-    static final String[] OPTION_SETS = {"plain", "weights", "smoothing", "temperature", "zloss", "all"};
-
-    static XentOptions options(String name, int k, Random rnd) {
-        switch (name) {
-            case "plain":
-                return XentOptions.defaults();
-            case "weights":
-                return XentOptions.builder().classWeights(TestArrays.positiveWeights(rnd, k)).build();
-            case "smoothing":
-                return XentOptions.builder().labelSmoothing(0.1).build();
-            case "temperature":
-                return XentOptions.builder().temperature(3.5).build();
-            case "zloss":
-                return XentOptions.builder().zLoss(1e-2).build();
-            case "all":
-                return XentOptions.builder().classWeights(TestArrays.positiveWeights(rnd, k)).labelSmoothing(0.2)
-                        .temperature(0.7).zLoss(1e-3).build();
-            default:
-                throw new IllegalArgumentException(name);
-        }
-    }
-
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void matchesReference(DataType type, String optionSet, String labelKind) {
         Random rnd = new Random(42 + optionSet.hashCode() * 31L + labelKind.hashCode());
         int n = 9;
         int k = 6;
-        XentOptions o = options(optionSet, k, rnd);
+        XentOptions o = OptionSets.of(optionSet, k, rnd);
         INDArray logits = TestArrays.array(TestArrays.normal(rnd, n, k, 4), type);
         INDArray labels;
         double[][] refLabels;

@@ -6,7 +6,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
@@ -94,8 +93,8 @@ public final class LossSoftmaxCrossEntropy implements ILossFunction {
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
                                boolean average) {
         checkActivation(activationFn);
-        INDArray loss = XentKernel.compute(preOutput, labels, mask, options, XentKernel.Output.LOSS).loss();
-        return score(loss, average);
+        XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options, XentKernel.Output.LOSS_SUM);
+        return average ? r.lossSum() / preOutput.size(0) : r.lossSum();
     }
 
     @Override
@@ -116,20 +115,14 @@ public final class LossSoftmaxCrossEntropy implements ILossFunction {
     public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
                                                           INDArray mask, boolean average) {
         checkActivation(activationFn);
-        XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options, XentKernel.Output.BOTH);
-        return new Pair<>(score(r.loss(), average), r.gradient());
+        XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options,
+                XentKernel.Output.GRADIENT_AND_LOSS_SUM);
+        return new Pair<>(average ? r.lossSum() / preOutput.size(0) : r.lossSum(), r.gradient());
     }
 
     @Override
     public String name() {
         return toString();
-    }
-
-    /** Sum of the per-example losses as returned, accumulated in float64. */
-    private static double score(INDArray loss, boolean average) {
-        INDArray asDouble = loss.dataType() == DataType.DOUBLE ? loss : loss.castTo(DataType.DOUBLE);
-        double sum = asDouble.sumNumber().doubleValue();
-        return average ? sum / loss.length() : sum;
     }
 
     private static void checkActivation(IActivation activationFn) {

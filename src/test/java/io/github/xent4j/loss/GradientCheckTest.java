@@ -2,6 +2,7 @@ package io.github.xent4j.loss;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.xent4j.OptionSets;
 import io.github.xent4j.TestArrays;
 import io.github.xent4j.XentOptions;
 import java.util.Random;
@@ -47,25 +48,10 @@ class GradientCheckTest {
         Nd4j.setDefaultDataTypes(savedType, savedFloatType);
     }
 
-    static final String[] OPTION_SETS = {"plain", "weights", "smoothing", "temperature", "zloss", "all"};
+    static final String[] OPTION_SETS = OptionSets.NAMES;
 
     static XentOptions options(String name, int k) {
-        Random rnd = new Random(17);
-        switch (name) {
-            case "plain":
-                return XentOptions.defaults();
-            case "weights":
-                return XentOptions.builder().classWeights(TestArrays.positiveWeights(rnd, k)).build();
-            case "smoothing":
-                return XentOptions.builder().labelSmoothing(0.15).build();
-            case "temperature":
-                return XentOptions.builder().temperature(2.5).build();
-            case "zloss":
-                return XentOptions.builder().zLoss(0.05).build();
-            default:
-                return XentOptions.builder().classWeights(TestArrays.positiveWeights(rnd, k)).labelSmoothing(0.1)
-                        .temperature(0.8).zLoss(0.02).build();
-        }
+        return OptionSets.of(name, k, new Random(17));
     }
 
     static Stream<Arguments> outputLayerCases() {

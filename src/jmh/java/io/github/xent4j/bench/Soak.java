@@ -1,0 +1,130 @@
+package io.github.xent4j.bench;
+
+import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.memory.AllocationsTracker;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+
+/**
+ * Off-heap memory over many calls of every entry point, inside a recycled workspace (as DL4J
+ * trains) and outside any workspace (arrays freed by the garbage collector). Samples the
+ * process RSS and ND4J's count of allocated native bytes ({@code AllocationsTracker}) after a GC, every tenth of the run.
+ *
+ * <pre>{@code
+ * mvn -q -B test-compile exec:exec@soak -Dsoak.args="--calls 100000 --shape 128x10"
+ * }</pre>
+ */
+public final class Soak {
+    private Soak() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = RunBenchmarks.parse(args);
+        int calls = Integer.parseInt(opt.getOrDefault("calls", "100000"));
+        String shape = opt.getOrDefault("shape", "128x10");
+        Path out = Path.of(opt.getOrDefault("out", "target/bench"));
+        Files.createDirectories(out);
+        String[] nk = shape.split("x");
+        int n = Integer.parseInt(nk[0]);
+        int k = Integer.parseInt(nk[1]);
+        INDArray z = Nd4j.randn(DataType.FLOAT, n, k);
+        INDArray y = XentBenchmark.labels("soft", n, k);
+        LossSoftmaxCrossEntropy loss = new LossSoftmaxCrossEntropy();
+        ActivationSoftmax softmax = new ActivationSoftmax();
+        Map<String, Runnable> entryPoints = new LinkedHashMap<>();
+        entryPoints.put("computeScore", () -> loss.computeScore(y, z, softmax, null, false));
+        entryPoints.put("computeScoreArray", () -> loss.computeScoreArray(y, z, softmax, null));
+        entryPoints.put("computeGradient", () -> loss.computeGradient(y, z, softmax, null));
+        entryPoints.put("computeGradientAndScore", () -> loss.computeGradientAndScore(y, z, softmax, null, false));
+
+        List<Map<String, Object>> rows = new ArrayList<>();
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+                "Soak: %d calls per entry point at [%d,%d], float32. Memory sampled after a GC at 10%% and at the end.%n%n"
+                        + "| entry point | workspace | RSS at 10%% (MB) | RSS at end (MB) | RSS max (MB) | ND4J tracked bytes at 10%% (MB) | at end (MB) | max (MB) | µs/call |%n"
+                        + "|---|---|---|---|---|---|---|---|---|%n", calls, n, k));
+        for (Map.Entry<String, Runnable> e : entryPoints.entrySet()) {
+            for (boolean inside : new boolean[]{true, false}) {
+                Map<String, Object> row = soak(e.getValue(), calls, inside);
+                row.put("entry_point", e.getKey());
+                row.put("workspace", inside ? "inside" : "outside");
+                rows.add(row);
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f | %.1f |%n",
+                        e.getKey(), row.get("workspace"), row.get("rss_mb_first"), row.get("rss_mb_last"),
+                        row.get("rss_mb_max"), row.get("nd4j_mb_first"), row.get("nd4j_mb_last"),
+                        row.get("nd4j_mb_max"), row.get("us_per_call")));
+                System.out.print(md.substring(md.lastIndexOf("| " + e.getKey())));
+            }
+        }
+        RunBenchmarks.write(out.resolve("soak.md"), md.toString());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("machine", RunBenchmarks.machine());
+        doc.put("calls", calls);
+        doc.put("shape", shape);
+        doc.put("results", rows);
+        RunBenchmarks.write(out.resolve("soak.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(doc));
+        System.out.println("Wrote " + out.resolve("soak.md"));
+    }
+
+    static Map<String, Object> soak(Runnable call, int calls, boolean inside) throws Exception {
+        List<double[]> samples = new ArrayList<>();   // [rss MB, ND4J tracked MB]
+        int step = Math.max(1, calls / 10);
+        long callNanos = 0;
+        for (int i = 1; i <= calls; i++) {
+            long t0 = System.nanoTime();
+            if (inside) {
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(XentBenchmark.WORKSPACE,
+                        "XENT_SOAK")) {
+                    call.run();
+                }
+            } else {
+                call.run();
+            }
+            callNanos += System.nanoTime() - t0;
+            if (i % step == 0) {
+                samples.add(sample());
+            }
+        }
+        double usPerCall = callNanos / 1e3 / calls;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("rss_mb_first", samples.get(0)[0]);
+        row.put("rss_mb_last", samples.get(samples.size() - 1)[0]);
+        row.put("rss_mb_max", samples.stream().mapToDouble(s -> s[0]).max().orElse(Double.NaN));
+        row.put("nd4j_mb_first", samples.get(0)[1]);
+        row.put("nd4j_mb_last", samples.get(samples.size() - 1)[1]);
+        row.put("nd4j_mb_max", samples.stream().mapToDouble(s -> s[1]).max().orElse(Double.NaN));
+        row.put("us_per_call", usPerCall);
+        List<double[]> copy = new ArrayList<>(samples);
+        row.put("samples_rss_nd4j_mb", copy);
+        return row;
+    }
+
+    private static double[] sample() throws InterruptedException, IOException {
+        System.gc();
+        Thread.sleep(50);   // JavaCPP's deallocator thread frees what the GC found
+        return new double[]{rssMb(), AllocationsTracker.getInstance().bytesOnDevice(0) / 1048576.0};
+    }
+
+    private static double rssMb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        return Pointer.physicalBytes() / 1048576.0;
+    }
+}

@@ -1,0 +1,89 @@
+package io.github.xent4j.samediff;
+
+import io.github.xent4j.XentKernel;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import org.nd4j.autodiff.loss.LossReduce;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Backward op of {@link SoftmaxCrossEntropyOp}, added by its {@code doDiff}: the analytic
+ * gradient with respect to the logits ({@link XentKernel#compute} with
+ * {@link XentKernel.Output#GRADIENT}) or the soft labels ({@link XentKernel#labelsGradient}),
+ * times the upstream gradient ({@code [N]} for {@code NONE}, a scalar otherwise, divided by N for
+ * the means). Public only because SameDiff instantiates ops by reflection.
+ *
+ * <p>Inputs: the forward op's inputs, then the upstream gradient. tArgs as the forward op;
+ * iArgs: the forward op's, then what to differentiate for (0 logits, 1 labels, 2 mask). It
+ * validates its inputs like the forward op: {@code fit} and {@code calculateGradients} do not
+ * execute the forward op when its output is the loss itself.
+ */
+public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
+    /** The op name stored in saved graphs. */
+    public static final String OP_NAME = "xent4j_softmax_cross_entropy_bp";
+
+    static final int WRT_LOGITS = 0;
+    static final int WRT_LABELS = 1;
+    static final int WRT_MASK = 2;
+    private static final int I_WRT = 4;
+
+    /** For reflection. */
+    public SoftmaxCrossEntropyBpOp() {
+    }
+
+    SoftmaxCrossEntropyBpOp(SameDiff sd, SDVariable[] forwardInputs, SDVariable upstream, double[] tArgs, long[] iArgs,
+                            int wrt) {
+        super(sd, append(forwardInputs, upstream));
+        addTArgument(tArgs);
+        addIArgument(iArgs);
+        addIArgument(wrt);
+    }
+
+    private static SDVariable[] append(SDVariable[] a, SDVariable b) {
+        SDVariable[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = b;
+        return r;
+    }
+
+    @Override
+    public String opName() {
+        return OP_NAME;
+    }
+
+    @Override
+    public List<DataType> calculateOutputDataTypes(List<DataType> dataTypes) {
+        switch (iArg(I_WRT)) {
+            case WRT_LABELS:
+                return Collections.singletonList(dataTypes.get(1));
+            case WRT_MASK:
+                return Collections.singletonList(dataTypes.get(dataTypes.size() - 2));
+            default:
+                return Collections.singletonList(dataTypes.get(0));
+        }
+    }
+
+    @Override
+    INDArray compute(List<INDArray> in) {
+        SoftmaxCrossEntropyOp.Args a = SoftmaxCrossEntropyOp.Args.of(this, in, true);
+        INDArray upstream = in.get(in.size() - 1);
+        int wrt = iArg(I_WRT);
+        INDArray grad;
+        if (wrt == WRT_LOGITS) {
+            grad = XentKernel.compute(a.logits, a.labels, a.mask, a.options, XentKernel.Output.GRADIENT).gradient();
+        } else if (wrt == WRT_LABELS) {
+            grad = XentKernel.labelsGradient(a.logits, a.labels, a.mask, a.options).castTo(a.labels.dataType());
+        } else {
+            throw new UnsupportedOperationException("the gradient of xent4j's softmaxCrossEntropy with respect to "
+                    + "the mask is not supported: masks are inputs, not parameters (requested for a "
+                    + Arrays.toString(a.mask.shape()) + " mask)");
+        }
+        long n = a.logits.size(0);
+        double factor = a.reduce == LossReduce.MEAN_BY_WEIGHT || a.reduce == LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT
+                ? 1.0 / n : 1.0;
+        return Upstream.scaleRows(grad, upstream, factor, n);
+    }
+}
