@@ -9,9 +9,9 @@ import java.nio.file.Path;
  * {@link Trainer}, so a new engine is one class implementing this interface.
  *
  * <p>Engines are found by name through {@link Engines#forName(String)}: {@code dl4j} is
- * {@link Dl4jEngine}; {@code samediff} is the class {@value Engines#SAMEDIFF_CLASS}, which
- * will build the MLP in SameDiff with {@code XentSameDiff.softmaxCrossEntropy} once that op
- * exists; until then {@code --engine samediff} reports that it is not available.
+ * {@link Dl4jEngine}; {@code samediff} is the class {@value Engines#SAMEDIFF_CLASS}, which is
+ * to build the MLP in SameDiff with {@code XentSameDiff.softmaxCrossEntropy}; until that class
+ * exists {@code --engine samediff} reports that it is not available.
  */
 public interface Engine {
 

@@ -29,8 +29,8 @@ public final class Engines {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "dl4j" -> new Dl4jEngine();
             case "samediff" -> load(SAMEDIFF_CLASS, "samediff",
-                    "it needs the SameDiff op io.github.xent4j.samediff.XentSameDiff.softmaxCrossEntropy, "
-                            + "which is being built; use --engine dl4j (the default) meanwhile");
+                    "the SameDiff MLP (built on io.github.xent4j.samediff.XentSameDiff.softmaxCrossEntropy) "
+                            + "is not part of this example yet; use --engine dl4j (the default)");
             default -> throw new IllegalArgumentException("unknown engine '" + name + "'; expected one of " + NAMES);
         };
     }

@@ -49,8 +49,9 @@ class CommandLineErrorsTest {
 
     @Test
     void samediffEngineSaysItIsNotAvailableYet() {
-        assertUsageError("--engine samediff is not available yet: it needs the SameDiff op "
-                + "io.github.xent4j.samediff.XentSameDiff.softmaxCrossEntropy", "train", "--engine", "samediff");
+        assertUsageError("--engine samediff is not available yet: the SameDiff MLP (built on "
+                + "io.github.xent4j.samediff.XentSameDiff.softmaxCrossEntropy) is not part of this example yet",
+                "train", "--engine", "samediff");
         assertUsageError("--engine: unknown engine 'tf'; expected one of [dl4j, samediff]", "train", "--engine", "tf");
     }
 
