@@ -21,8 +21,8 @@ import java.util.List;
  * PNG plots with XChart, rendered headless (no display needed; {@code java.awt.headless} is
  * set before the first AWT class loads):
  * <ul>
- *   <li>{@value #CURVES}: minibatch loss (light) and its per-epoch mean, and test accuracy
- *       after each epoch;</li>
+ *   <li>{@value #CURVES}: the loss of every minibatch (light) and each epoch's mean, and the
+ *       test accuracy after each epoch;</li>
  *   <li>{@value #CONFUSION}: the confusion matrix on the test set, counts in each cell.</li>
  * </ul>
  */
@@ -54,33 +54,31 @@ final class Plots {
 
     private static XYChart lossChart(String title, List<EpochStats> history, List<Double> batchLosses) {
         XYChart chart = new XYChartBuilder().width(640).height(440).title("Training loss: " + title)
-                .xAxisTitle("epoch").yAxisTitle("loss").build();
+                .xAxisTitle("minibatch").yAxisTitle("loss").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setMarkerSize(5);
         chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setXAxisDecimalPattern("0.#");
-        chart.getStyler().setXAxisTickMarkSpacingHint(90);
+        chart.getStyler().setXAxisDecimalPattern("#,##0");
         int epochs = history.size();
-        if (!batchLosses.isEmpty() && epochs > 0) {
-            // Minibatches spread evenly over the epochs, so both series share the epoch axis.
-            double perEpoch = (double) batchLosses.size() / epochs;
-            List<Double> x = new ArrayList<>();
-            List<Double> y = new ArrayList<>();
-            for (int i = 0; i < batchLosses.size(); i++) {
-                if (batchLosses.get(i) > 0) {
-                    x.add((i + 1) / perEpoch);
-                    y.add(batchLosses.get(i));
-                }
-            }
-            if (!x.isEmpty()) {
-                XYSeries s = chart.addSeries("minibatch", x, y);
-                s.setMarker(SeriesMarkers.NONE);
-                s.setLineColor(new Color(150, 180, 230));
-                s.setLineWidth(1f);
+        List<Double> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (int i = 0; i < batchLosses.size(); i++) {
+            if (batchLosses.get(i) > 0) {
+                x.add((double) (i + 1));
+                y.add(batchLosses.get(i));
             }
         }
+        if (!x.isEmpty()) {
+            XYSeries s = chart.addSeries("minibatch", x, y);
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(new Color(150, 180, 230));
+            s.setLineWidth(1f);
+        }
         if (epochs > 0) {
-            XYSeries mean = chart.addSeries("epoch mean", history.stream().map(e -> (double) e.epoch()).toList(),
+            // Each epoch's mean at its last minibatch (minibatches are spread evenly over epochs).
+            double perEpoch = (double) batchLosses.size() / epochs;
+            XYSeries mean = chart.addSeries("epoch mean",
+                    history.stream().map(e -> Math.max(1.0, Math.round(e.epoch() * perEpoch))).toList(),
                     history.stream().map(e -> Math.max(e.trainLoss(), 1e-6)).toList());
             mean.setLineColor(new Color(20, 60, 160));
             mean.setMarker(SeriesMarkers.CIRCLE);
