@@ -277,7 +277,7 @@ public final class XentKernel {
         // Validation as compute() does it: NaN or +inf logits and unmasked all -inf rows make the
         // log-sum non-finite, bad labels show in their sum or minimum; only then is the culprit searched.
         if (!Double.isFinite(sumInDouble(logSum)) || !Double.isFinite(sumInDouble(p.y))
-                || p.y.minNumber().doubleValue() < 0) {
+                || minimum(p.y) < 0) {
             InputChecks.diagnose(p);
         }
         Nd4j.exec(new SubOp(new INDArray[]{logp, logSum}, new INDArray[]{logp}));   // log p; -inf where z = -inf
@@ -554,14 +554,15 @@ public final class XentKernel {
             boolean weighted = options.hasClassWeights();
             INDArray target = weighted ? weightedSmoothedLabels() : y;     // smoothing done natively otherwise
             double nativeSmoothing = weighted ? 0.0 : options.labelSmoothing();
-            checkNonNegativeLabels();
             // With one weight for all rows, dL/dweight is the loss sum (accumulated in the compute
             // type: within 3e-6 relative for the <= 16384 rows this path sees); with a weight per
             // row it is the per-example loss, unweighted.
             boolean perRow = rowWeights != null || output.perExample;
             INDArray weights = rowWeights != null ? rowWeights
-                    : perRow ? Nd4j.ones(computeType, n) : Nd4j.scalar(computeType, 1.0);
-            INDArray lossOut = perRow ? Nd4j.createUninitialized(computeType, n) : Nd4j.scalar(computeType, 0.0);
+                    : perRow ? Nd4j.ones(computeType, n) : one(computeType);
+            INDArray lossOut = Nd4j.createUninitialized(computeType, perRow ? new long[]{n} : new long[0]);
+            // (each array costs ~5 us at MNIST's size: the label check borrows the loss scalar)
+            checkNonNegativeLabels(perRow ? null : lossOut);
             INDArray gradient = null;
             if (output.gradient) {
                 gradient = Nd4j.createUninitialized(computeType, n, k);
@@ -683,7 +684,12 @@ public final class XentKernel {
          * test of the results.)
          */
         private void checkNonNegativeLabels() {
-            if (!fromClassIds && y.minNumber().doubleValue() < 0) {
+            checkNonNegativeLabels(null);
+        }
+
+        /** @param scratch a scalar of the compute type to receive the minimum, or null */
+        private void checkNonNegativeLabels(INDArray scratch) {
+            if (!fromClassIds && minimum(y, scratch) < 0) {
                 InputChecks.diagnose(this);
             }
         }
@@ -754,6 +760,28 @@ public final class XentKernel {
     /** {@code x[n, :] *= v[n]} with a shape-broadcasting op (the legacy column broadcast is 10x slower). */
     private static void mulRows(INDArray x, INDArray v) {
         Nd4j.exec(new MulOp(new INDArray[]{x, v.reshape(v.length(), 1)}, new INDArray[]{x}));
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<DataType, INDArray> ONES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A read-only scalar 1 of the type, made once outside any workspace (creating one costs ~5 us). */
+    private static INDArray one(DataType type) {
+        return ONES.computeIfAbsent(type, t -> {
+            try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                return Nd4j.scalar(t, 1.0);
+            }
+        });
+    }
+
+    /** Smallest element, into a scalar of our own ({@code minNumber()} costs a few microseconds more). */
+    static double minimum(INDArray x) {
+        return minimum(x, null);
+    }
+
+    static double minimum(INDArray x, INDArray scalar) {
+        INDArray out = scalar != null ? scalar : Nd4j.createUninitialized(x.dataType(), new long[0]);
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.reduce.same.Min(x, out));
+        return out.getDouble(0);
     }
 
     /** Sum accumulated in float64. */
