@@ -17,10 +17,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * times the upstream gradient ({@code [N]} for {@code NONE}, a scalar otherwise, divided by N for
  * the means). Public only because SameDiff instantiates ops by reflection.
  *
- * <p>Inputs: the forward op's inputs, then the upstream gradient. tArgs as the forward op;
- * iArgs: the forward op's, then what to differentiate for (0 logits, 1 labels, 2 mask). It
- * validates its inputs like the forward op: {@code fit} and {@code calculateGradients} do not
- * execute the forward op when its output is the loss itself.
+ * <p>Inputs: the forward op's inputs, then the forward op's output (the loss), then the upstream
+ * gradient. tArgs as the forward op; iArgs: the forward op's, then what to differentiate for
+ * (0 logits, 1 labels, 2 mask). The loss input is not read: it is there so that SameDiff runs
+ * the forward op during {@code fit}, whose TrainingSession records a loss only when the loss
+ * variable's op executes (without it, History and listeners would report a loss of 0).
  */
 public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
     /** The op name stored in saved graphs. */
@@ -35,17 +36,18 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
     public SoftmaxCrossEntropyBpOp() {
     }
 
-    SoftmaxCrossEntropyBpOp(SameDiff sd, SDVariable[] forwardInputs, SDVariable upstream, double[] tArgs, long[] iArgs,
-                            int wrt) {
-        super(sd, append(forwardInputs, upstream));
+    SoftmaxCrossEntropyBpOp(SameDiff sd, SDVariable[] forwardInputs, SDVariable loss, SDVariable upstream,
+                            double[] tArgs, long[] iArgs, int wrt) {
+        super(sd, append(forwardInputs, loss, upstream));
         addTArgument(tArgs);
         addIArgument(iArgs);
         addIArgument(wrt);
     }
 
-    private static SDVariable[] append(SDVariable[] a, SDVariable b) {
-        SDVariable[] r = Arrays.copyOf(a, a.length + 1);
+    private static SDVariable[] append(SDVariable[] a, SDVariable b, SDVariable c) {
+        SDVariable[] r = Arrays.copyOf(a, a.length + 2);
         r[a.length] = b;
+        r[a.length + 1] = c;
         return r;
     }
 
@@ -60,7 +62,7 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
             case WRT_LABELS:
                 return Collections.singletonList(dataTypes.get(1));
             case WRT_MASK:
-                return Collections.singletonList(dataTypes.get(dataTypes.size() - 2));
+                return Collections.singletonList(dataTypes.get(dataTypes.size() - 3));
             default:
                 return Collections.singletonList(dataTypes.get(0));
         }
@@ -68,7 +70,7 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
 
     @Override
     INDArray compute(List<INDArray> in) {
-        SoftmaxCrossEntropyOp.Args a = SoftmaxCrossEntropyOp.Args.of(this, in, true);
+        SoftmaxCrossEntropyOp.Args a = SoftmaxCrossEntropyOp.Args.of(this, in, 2);
         INDArray upstream = in.get(in.size() - 1);
         int wrt = iArg(I_WRT);
         INDArray grad;

@@ -48,7 +48,7 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
 
     @Override
     INDArray compute(List<INDArray> in) {
-        Args a = Args.of(this, in, false);
+        Args a = Args.of(this, in, 0);
         XentKernel.Result r = XentKernel.compute(a.logits, a.labels, a.mask, a.options,
                 a.reduce == LossReduce.NONE ? XentKernel.Output.LOSS : XentKernel.Output.LOSS_SUM);
         switch (a.reduce) {
@@ -65,13 +65,14 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
     public List<SDVariable> doDiff(List<SDVariable> grads) {
         SDVariable g = grads.get(0);
         SDVariable[] args = args();
+        SDVariable loss = outputVariable();
         double[] t = tArgs();
         long[] i = iArgs();
         List<SDVariable> out = new ArrayList<>();
-        out.add(new SoftmaxCrossEntropyBpOp(sameDiff, args, g, t, i, SoftmaxCrossEntropyBpOp.WRT_LOGITS).outputVariable());
+        out.add(new SoftmaxCrossEntropyBpOp(sameDiff, args, loss, g, t, i, SoftmaxCrossEntropyBpOp.WRT_LOGITS).outputVariable());
         SDVariable labels = args[1];
         out.add(labels.dataType().isFPType()
-                ? new SoftmaxCrossEntropyBpOp(sameDiff, args, g, t, i, SoftmaxCrossEntropyBpOp.WRT_LABELS).outputVariable()
+                ? new SoftmaxCrossEntropyBpOp(sameDiff, args, loss, g, t, i, SoftmaxCrossEntropyBpOp.WRT_LABELS).outputVariable()
                 : sameDiff.zerosLike(labels));                    // integer class ids: no gradient, never executed
         int next = 2;
         if (i[I_HAS_WEIGHTS] != 0) {
@@ -80,7 +81,7 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
         if (i[I_HAS_MASK] != 0) {
             SDVariable mask = args[next];
             out.add(mask.dataType().isFPType()
-                    ? new SoftmaxCrossEntropyBpOp(sameDiff, args, g, t, i, SoftmaxCrossEntropyBpOp.WRT_MASK).outputVariable()
+                    ? new SoftmaxCrossEntropyBpOp(sameDiff, args, loss, g, t, i, SoftmaxCrossEntropyBpOp.WRT_MASK).outputVariable()
                     : sameDiff.zerosLike(mask));
         }
         return out;
@@ -102,10 +103,11 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
             this.reduce = reduce;
         }
 
-        static Args of(JavaKernelOp op, List<INDArray> in, boolean withUpstream) {
+        /** @param trailing inputs after the forward op's own (the backward op's loss and upstream gradient) */
+        static Args of(JavaKernelOp op, List<INDArray> in, int trailing) {
             boolean hasWeights = op.iArg(I_HAS_WEIGHTS) != 0;
             boolean hasMask = op.iArg(I_HAS_MASK) != 0;
-            int expected = 2 + (hasWeights ? 1 : 0) + (hasMask ? 1 : 0) + (withUpstream ? 1 : 0);
+            int expected = 2 + (hasWeights ? 1 : 0) + (hasMask ? 1 : 0) + trailing;
             if (in.size() != expected) {
                 throw new IllegalStateException(op.opName() + ": expected " + expected + " inputs, got " + in.size());
             }

@@ -135,6 +135,44 @@ class SameDiffTrainingTest {
         sameLossCurve(o, new Adam(0.02), true);
     }
 
+    /**
+     * What {@code sd.fit} reports: SameDiff records a loss only when the loss variable's op runs
+     * during the training iteration, so a loss op that the gradient pass does not execute shows
+     * up as 0 in the History and in listeners' {@code iterationDone}.
+     */
+    @Test
+    void fitReportsTheLossBeforeTheStep() {
+        XentOptions o = XentOptions.builder().labelSmoothing(0.1).build();
+        MultiLayerNetwork net = network(o, new Sgd(0.1));
+        SameDiff sd = sameDiff(net, o, new Sgd(0.1), false);
+        DataSet ds = batches(new Random(3), 1, 8, false)[0];
+        Map<String, INDArray> ph = Map.of("in", ds.getFeatures(), "label", ds.getLabels());
+        double[] reported = new double[3];
+        sd.setListeners(new org.nd4j.autodiff.listeners.BaseListener() {
+            @Override
+            public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void iterationDone(SameDiff s, org.nd4j.autodiff.listeners.At at,
+                                      org.nd4j.linalg.dataset.api.MultiDataSet batch,
+                                      org.nd4j.autodiff.listeners.Loss loss) {
+                reported[at.iteration()] = loss.getLoss("loss");
+            }
+        });
+        double before = sd.outputSingle(ph, "loss").getDouble(0);
+        sd.fit(ds);
+        assertEquals(before, reported[0], 1e-12, "listener's loss of iteration 0");
+        double second = sd.outputSingle(ph, "loss").getDouble(0);
+        org.nd4j.autodiff.listeners.records.History h =
+                sd.fit(new org.nd4j.linalg.dataset.adapter.SingletonDataSetIterator(ds), 1);
+        assertEquals(second, reported[1], 1e-12, "listener's loss of iteration 1");
+        // LossCurve keeps its values in a float array
+        assertEquals(second, h.lossCurve().lastMeanLoss("loss"), 1e-6 * second, "History's loss curve");
+        assertTrue(second < before, before + " -> " + second);
+    }
+
     @Test
     void focalLossTrainsWithFit() {
         Random rnd = new Random(5);

@@ -9,14 +9,22 @@ import java.nio.file.Path;
  * {@link Trainer}, so a new engine is one class implementing this interface.
  *
  * <p>Engines are found by name through {@link Engines#forName(String)}: {@code dl4j} is
- * {@link Dl4jEngine}; {@code samediff} is the class {@value Engines#SAMEDIFF_CLASS}, which is
- * to build the MLP in SameDiff with {@code XentSameDiff.softmaxCrossEntropy}; until that class
- * exists {@code --engine samediff} reports that it is not available.
+ * {@link Dl4jEngine}; {@code samediff} is {@link SameDiffEngine}, the MLP in SameDiff with
+ * {@code XentSameDiff.softmaxCrossEntropy}.
  */
 public interface Engine {
 
     /** The {@code --engine} value that selects this engine. */
     String name();
+
+    /**
+     * Checks that this engine can train {@code config}, before any data is loaded.
+     *
+     * @throws IllegalArgumentException if it cannot (for example a model kind it does not
+     *                                  implement); the message is shown to the user as it is
+     */
+    default void check(TrainConfig config) {
+    }
 
     /**
      * A freshly initialised model for {@code config}.

@@ -60,7 +60,7 @@ public final class MnistApp implements Runnable {
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
-            if (ex instanceof Engines.EngineUnavailableException || ex instanceof UsageException) {
+            if (ex instanceof UsageException) {
                 c.getErr().println("error: " + ex.getMessage());
                 return 2;
             }

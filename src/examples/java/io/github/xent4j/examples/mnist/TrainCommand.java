@@ -92,7 +92,7 @@ final class TrainCommand implements Callable<Integer>, MnistApp.Streams {
                 run.trainLimit, run.testLimit, null);
         Runs.validate(cli);
         try {
-            Engines.forName(cli.engine());   // an unavailable engine is reported before any data is loaded
+            Engines.forName(cli.engine()).check(cli);   // reported before any data is loaded
         } catch (IllegalArgumentException e) {
             throw new MnistApp.UsageException("--engine: " + e.getMessage());
         }

@@ -48,10 +48,11 @@ class CommandLineErrorsTest {
     }
 
     @Test
-    void samediffEngineSaysItIsNotAvailableYet() {
-        assertUsageError("--engine samediff is not available yet: the SameDiff MLP (built on "
-                + "io.github.xent4j.samediff.XentSameDiff.softmaxCrossEntropy) is not part of this example yet",
-                "train", "--engine", "samediff");
+    void engineErrors() {
+        assertUsageError("--engine: --engine samediff trains --model mlp with train; use --engine dl4j for lenet",
+                "train", "--engine", "samediff", "--model", "lenet");
+        assertUsageError("--engine: --engine samediff uses the xent4j SameDiff op; --loss mcxent needs --engine dl4j",
+                "train", "--engine", "samediff", "--loss", "mcxent");
         assertUsageError("--engine: unknown engine 'tf'; expected one of [dl4j, samediff]", "train", "--engine", "tf");
     }
 
