@@ -182,7 +182,11 @@ public class XentBenchmark {
         }
     }
 
-    /** What {@code sd.fit} runs per step for this loss: the gradient op only. */
+    /**
+     * {@code calculateGradients} for the logits alone, which is what {@code sd.fit} runs per
+     * step: since the gradient op takes the loss as an input (so that {@code fit} records the
+     * loss), this runs the forward op too and costs what {@link #sameDiffOpForwardBackward} does.
+     */
     @Benchmark
     public Map<String, INDArray> sameDiffOpGradient() {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {

@@ -4,6 +4,7 @@ import io.github.xent4j.XentKernel;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -19,9 +20,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Inputs: the forward op's inputs, then the forward op's output (the loss), then the upstream
  * gradient. tArgs as the forward op; iArgs: the forward op's, then what to differentiate for
- * (0 logits, 1 labels, 2 mask). The loss input is not read: it is there so that SameDiff runs
- * the forward op during {@code fit}, whose TrainingSession records a loss only when the loss
- * variable's op executes (without it, History and listeners would report a loss of 0).
+ * (0 logits, 1 labels, 2 mask). The loss input makes SameDiff run the forward op first, during
+ * {@code fit} too, whose TrainingSession records a loss only when the loss variable's op
+ * executes (without it, History and listeners would report a loss of 0); its array is not read.
+ * The forward op has then computed the gradient for the logits along with the loss, and this
+ * op takes it ({@link SoftmaxCrossEntropyOp#takeGradient}) instead of running the kernel again.
  */
 public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
     /** The op name stored in saved graphs. */
@@ -31,6 +34,9 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
     static final int WRT_LABELS = 1;
     static final int WRT_MASK = 2;
     private static final int I_WRT = 4;
+
+    /** How often the gradient for the logits was not shared by the forward op (for tests). */
+    static final AtomicLong RECOMPUTED = new AtomicLong();
 
     /** For reflection. */
     public SoftmaxCrossEntropyBpOp() {
@@ -56,6 +62,16 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
         return OP_NAME;
     }
 
+    boolean isForLogits() {
+        return iArguments.size() > I_WRT && iArg(I_WRT) == WRT_LOGITS;
+    }
+
+    /** The op whose loss output is this op's second-to-last input. */
+    private Object forwardOp() {
+        SDVariable[] args = args();
+        return args.length < 2 ? null : sameDiff.getVariableOutputOp(args[args.length - 2].name());
+    }
+
     @Override
     public List<DataType> calculateOutputDataTypes(List<DataType> dataTypes) {
         switch (iArg(I_WRT)) {
@@ -75,7 +91,11 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
         int wrt = iArg(I_WRT);
         INDArray grad;
         if (wrt == WRT_LOGITS) {
-            grad = XentKernel.compute(a.logits, a.labels, a.mask, a.options, XentKernel.Output.GRADIENT).gradient();
+            grad = forwardOp() instanceof SoftmaxCrossEntropyOp forward ? forward.takeGradient(a.logits, a.labels) : null;
+            if (grad == null) {
+                RECOMPUTED.incrementAndGet();
+                grad = XentKernel.compute(a.logits, a.labels, a.mask, a.options, XentKernel.Output.GRADIENT).gradient();
+            }
         } else if (wrt == WRT_LABELS) {
             grad = XentKernel.labelsGradient(a.logits, a.labels, a.mask, a.options).castTo(a.labels.dataType());
         } else {

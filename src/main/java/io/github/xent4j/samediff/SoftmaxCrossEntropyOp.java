@@ -8,6 +8,8 @@ import java.util.List;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.internal.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -19,7 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code [K]} constant. tArgs: {@code [labelSmoothing, temperature, zLoss]}; iArgs:
  * {@code [LossReduce ordinal, ignoreIndex, hasClassWeights, hasMask]}. Output: the per-example
  * loss {@code [N]} ({@code NONE}) or a scalar. The gradient is analytic: {@link #doDiff} adds one
- * {@link SoftmaxCrossEntropyBpOp} per input that needs one.
+ * {@link SoftmaxCrossEntropyBpOp} per input that needs one. In the gradient graph this op computes
+ * the loss and the gradient for the logits in one kernel pass and hands the gradient to its
+ * backward op on the same thread ({@link #takeGradient}), so a training step costs about one
+ * {@code computeGradientAndScore}.
  */
 public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
     /** The op name stored in saved graphs. */
@@ -46,11 +51,28 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
         return OP_NAME;
     }
 
+    /**
+     * The gradient this op computed together with the loss, for the logits' backward op on the
+     * same thread: in a gradient graph both need the same softmax, so one kernel pass serves both.
+     */
+    private final ThreadLocal<Shared> shared = new ThreadLocal<>();
+
+    /** A gradient and the exact input arrays it was computed from. */
+    private record Shared(INDArray logits, INDArray labels, INDArray gradient) {
+    }
+
     @Override
     INDArray compute(List<INDArray> in) {
         Args a = Args.of(this, in, 0);
-        XentKernel.Result r = XentKernel.compute(a.logits, a.labels, a.mask, a.options,
-                a.reduce == LossReduce.NONE ? XentKernel.Output.LOSS : XentKernel.Output.LOSS_SUM);
+        shared.remove();
+        boolean share = feedsLogitsGradient();
+        XentKernel.Output mode = a.reduce == LossReduce.NONE
+                ? (share ? XentKernel.Output.BOTH : XentKernel.Output.LOSS)
+                : (share ? XentKernel.Output.GRADIENT_AND_LOSS_SUM : XentKernel.Output.LOSS_SUM);
+        XentKernel.Result r = XentKernel.compute(a.logits, a.labels, a.mask, a.options, mode);
+        if (share) {
+            shared.set(new Shared(a.logits, a.labels, r.gradient()));
+        }
         switch (a.reduce) {
             case NONE:
                 return r.loss();
@@ -59,6 +81,37 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
             default:
                 return Nd4j.scalar(a.logits.dataType(), r.lossSum() / a.logits.size(0));
         }
+    }
+
+    /**
+     * Whether a backward op for the logits reads this op's output, i.e. this is the copy of the op
+     * in SameDiff's gradient graph ({@code fit}, {@code calculateGradients}); the forward graph
+     * that {@code sd.output} runs has none, and there the op computes the loss alone.
+     */
+    private boolean feedsLogitsGradient() {
+        SameDiffOp self = sameDiff == null ? null : sameDiff.getOps().get(getOwnName());
+        List<String> outputs = self == null ? null : self.getOutputsOfOp();
+        Variable out = outputs == null || outputs.isEmpty() ? null : sameDiff.getVariables().get(outputs.get(0));
+        List<String> consumers = out == null ? null : out.getInputsForOp();
+        if (consumers != null) {
+            for (String id : consumers) {
+                SameDiffOp consumer = sameDiff.getOps().get(id);
+                if (consumer != null && consumer.getOp() instanceof SoftmaxCrossEntropyBpOp bp && bp.isForLogits()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The gradient computed by this op's last execution on this thread, if it was computed from
+     * exactly these arrays (the same objects); null otherwise. Handed out once.
+     */
+    INDArray takeGradient(INDArray logits, INDArray labels) {
+        Shared s = shared.get();
+        shared.remove();
+        return s != null && s.logits == logits && s.labels == labels ? s.gradient : null;
     }
 
     @Override

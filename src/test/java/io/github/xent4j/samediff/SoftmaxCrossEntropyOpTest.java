@@ -225,6 +225,29 @@ class SoftmaxCrossEntropyOpTest {
         }
     }
 
+    /**
+     * In the gradient graph the forward op computes the logits' gradient with the loss and its
+     * backward op takes it: one kernel pass per step, and the same numbers as the kernel's own
+     * GRADIENT pass, on both kernel strategies (fused below 16384 elements, lean above).
+     */
+    @Test
+    void theForwardOpSharesItsGradientWithTheBackwardOp() {
+        Random rnd = new Random(9);
+        XentOptions o = XentOptions.builder().labelSmoothing(0.1).build();
+        for (int[] nk : new int[][]{{8, 5}, {64, 400}}) {
+            INDArray z = TestArrays.array(TestArrays.normal(rnd, nk[0], nk[1], 3), DataType.FLOAT);
+            INDArray y = TestArrays.array(TestArrays.softLabels(rnd, nk[0], nk[1], 1), DataType.FLOAT);
+            INDArray expected = XentKernel.compute(z, y, null, o, XentKernel.Output.GRADIENT).gradient();
+            for (LossReduce r : new LossReduce[]{LossReduce.NONE, LossReduce.SUM}) {
+                long recomputedBefore = SoftmaxCrossEntropyBpOp.RECOMPUTED.get();
+                SdRun run = SdRun.run(z, y, null, o, r, null);
+                assertEquals(recomputedBefore, SoftmaxCrossEntropyBpOp.RECOMPUTED.get(),
+                        nk[0] + "x" + nk[1] + " " + r + ": the backward op ran the kernel again");
+                assertEquals(expected, run.dz, nk[0] + "x" + nk[1] + " " + r);
+            }
+        }
+    }
+
     @Test
     void kernelResultEqualsOpOutputForLargeInputs() {
         // above the kernel's fused-path threshold the lean path runs; the op must still be the kernel
