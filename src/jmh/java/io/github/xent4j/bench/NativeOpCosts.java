@@ -66,6 +66,7 @@ public class NativeOpCosts {
     private INDArray out;
     private INDArray rowOut;
     private INDArray rowOnes;
+    private INDArray onesK;
     private INDArray scalarOut;
     private INDArray weights;
     private INDArray lossOut;
@@ -84,6 +85,7 @@ public class NativeOpCosts {
         out = Nd4j.createUninitialized(DataType.FLOAT, n, k);
         rowOut = Nd4j.createUninitialized(DataType.FLOAT, n, 1);
         rowOnes = Nd4j.ones(DataType.FLOAT, n, 1);
+        onesK = Nd4j.ones(DataType.FLOAT, k, 1);
         scalarOut = Nd4j.scalar(DataType.FLOAT, 0f);
         weights = Nd4j.scalar(DataType.FLOAT, 1f);
         lossOut = Nd4j.scalar(DataType.FLOAT, 0f);
@@ -121,6 +123,17 @@ public class NativeOpCosts {
         return Nd4j.getExecutioner().exec(new Sum(x, rowOut, 1));
     }
 
+    /**
+     * Row sums as a matrix-vector product with ones (BLAS gemv). Alone it beats {@link #sumRows};
+     * inside the kernel (in a workspace, right after the exp pass) it made
+     * {@code computeGradientAndScore} slower (9.5 against 7.1 ms at 1024x1000), so the kernel
+     * keeps libnd4j's {@code Sum}.
+     */
+    @Benchmark
+    public Object sumRowsGemv() {
+        return Nd4j.gemm(x, onesK, rowOut, false, false, 1.0, 0.0);
+    }
+
     @Benchmark
     public Object dotRows() {
         return Nd4j.getExecutioner().exec(new Dot(x, y, rowOut.reshape(rowOut.length()), 1));
@@ -148,6 +161,12 @@ public class NativeOpCosts {
         return Nd4j.exec(new MulOp(new INDArray[]{out, rowOnes}, new INDArray[]{out}));
     }
 
+    /** The same product into another array: libnd4j's in-place broadcast is the slow one. */
+    @Benchmark
+    public Object mulRowBroadcast() {
+        return Nd4j.exec(new MulOp(new INDArray[]{x, rowOnes}, new INDArray[]{out}));
+    }
+
     /** {@code out = -1e-30 * y + out} in place (the {@code - w y'} update). */
     @Benchmark
     public Object axpy() {
@@ -172,7 +191,7 @@ public class NativeOpCosts {
         Files.createDirectories(outDir);
         String shape = opt.getOrDefault("shapes", "1024x1000");
         Collection<RunResult> results = new Runner(new OptionsBuilder()
-                .include(NativeOpCosts.class.getName() + ".*")
+                .include(NativeOpCosts.class.getName() + "." + opt.getOrDefault("include", ".*"))
                 .param("shape", shape.split(","))
                 .build()).run();
         Map<String, String> rows = new TreeMap<>();

@@ -9,7 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import io.github.xent4j.XentOptions;
+import io.github.xent4j.samediff.XentSameDiff;
 import org.bytedeco.javacpp.Pointer;
+import org.nd4j.autodiff.loss.LossReduce;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -28,6 +33,7 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
  * }</pre>
  */
 public final class Soak {
+    private static final String SAMEDIFF_OP = "SameDiff op loss+gradient";
     private Soak() {
     }
 
@@ -49,22 +55,33 @@ public final class Soak {
         entryPoints.put("computeScoreArray", () -> loss.computeScoreArray(y, z, softmax, null));
         entryPoints.put("computeGradient", () -> loss.computeGradient(y, z, softmax, null));
         entryPoints.put("computeGradientAndScore", () -> loss.computeGradientAndScore(y, z, softmax, null, false));
+        SameDiff sd = SameDiff.create();
+        SDVariable logits = sd.var("logits", z.dup());
+        SDVariable labels = sd.placeHolder("labels", DataType.FLOAT, -1, k);
+        XentSameDiff.softmaxCrossEntropy(sd, "loss", logits, labels, XentOptions.defaults(), LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT);
+        Map<String, INDArray> feed = Map.of("labels", y);
+        entryPoints.put(SAMEDIFF_OP, () -> sd.calculateGradientsAndOutputs(feed, List.of("loss"), List.of("logits")));
 
         List<Map<String, Object>> rows = new ArrayList<>();
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
                 "Soak: %d calls per entry point at [%d,%d], float32. Memory sampled after a GC at every 10%% of the calls; "
                         + "the table shows the first sample, the last and the largest.%n%n"
-                        + "| entry point | workspace | RSS at 10%% (MB) | RSS at end (MB) | RSS max (MB) | JavaCPP off-heap at 10%% (MB) | at end (MB) | max (MB) | µs/call |%n"
-                        + "|---|---|---|---|---|---|---|---|---|%n", calls, n, k));
+                        + "RSS minus the committed Java heap is the process's native memory (ND4J's off-heap buffers, "
+                        + "libnd4j, metaspace, code); the JVM grows and shrinks its heap as it likes, which moves the RSS.%n%n"
+                        + "| entry point | workspace | RSS at 10%% (MB) | RSS at end (MB) | RSS − heap at 10%% (MB) | at end (MB) | max (MB) | JavaCPP off-heap at 10%% (MB) | at end (MB) | max (MB) | µs/call |%n"
+                        + "|---|---|---|---|---|---|---|---|---|---|---|%n", calls, n, k));
         for (Map.Entry<String, Runnable> e : entryPoints.entrySet()) {
-            for (boolean inside : new boolean[]{true, false}) {
+            // SameDiff manages its own memory; it runs outside any workspace of the caller
+            for (boolean inside : e.getKey().equals(SAMEDIFF_OP) ? new boolean[]{false} : new boolean[]{true, false}) {
                 Map<String, Object> row = soak(e.getValue(), calls, inside);
                 row.put("entry_point", e.getKey());
                 row.put("workspace", inside ? "inside" : "outside");
                 rows.add(row);
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f | %.1f |%n",
+                md.append(String.format(Locale.ROOT,
+                        "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f | %.1f |%n",
                         e.getKey(), row.get("workspace"), row.get("rss_mb_first"), row.get("rss_mb_last"),
-                        row.get("rss_mb_max"), row.get("javacpp_mb_first"), row.get("javacpp_mb_last"),
+                        row.get("native_mb_first"), row.get("native_mb_last"), row.get("native_mb_max"),
+                        row.get("javacpp_mb_first"), row.get("javacpp_mb_last"),
                         row.get("javacpp_mb_max"), row.get("us_per_call")));
                 System.out.print(md.substring(md.lastIndexOf("| " + e.getKey())));
             }
@@ -81,7 +98,7 @@ public final class Soak {
     }
 
     static Map<String, Object> soak(Runnable call, int calls, boolean inside) throws Exception {
-        List<double[]> samples = new ArrayList<>();   // [rss MB, ND4J tracked MB]
+        List<double[]> samples = new ArrayList<>();   // [rss, JavaCPP bytes, rss - committed heap] in MB
         int step = Math.max(1, calls / 10);
         long callNanos = 0;
         for (int i = 1; i <= calls; i++) {
@@ -104,12 +121,15 @@ public final class Soak {
         row.put("rss_mb_first", samples.get(0)[0]);
         row.put("rss_mb_last", samples.get(samples.size() - 1)[0]);
         row.put("rss_mb_max", samples.stream().mapToDouble(s -> s[0]).max().orElse(Double.NaN));
+        row.put("native_mb_first", samples.get(0)[2]);
+        row.put("native_mb_last", samples.get(samples.size() - 1)[2]);
+        row.put("native_mb_max", samples.stream().mapToDouble(s -> s[2]).max().orElse(Double.NaN));
         row.put("javacpp_mb_first", samples.get(0)[1]);
         row.put("javacpp_mb_last", samples.get(samples.size() - 1)[1]);
         row.put("javacpp_mb_max", samples.stream().mapToDouble(s -> s[1]).max().orElse(Double.NaN));
         row.put("us_per_call", usPerCall);
         List<double[]> copy = new ArrayList<>(samples);
-        row.put("samples_rss_javacpp_mb", copy);
+        row.put("samples_rss_javacpp_native_mb", copy);
         return row;
     }
 
@@ -118,7 +138,8 @@ public final class Soak {
         Thread.sleep(50);   // JavaCPP's deallocator thread frees what the GC found
         // JavaCPP counts every off-heap buffer ND4J allocates outside workspaces (Pointer.totalBytes);
         // ND4J's own AllocationsTracker stays at 0 on the CPU backend
-        return new double[]{rssMb(), Pointer.totalBytes() / 1048576.0};
+        double rss = rssMb();
+        return new double[]{rss, Pointer.totalBytes() / 1048576.0, rss - Runtime.getRuntime().totalMemory() / 1048576.0};
     }
 
     private static double rssMb() throws IOException {
