@@ -54,6 +54,8 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
     /**
      * The gradient this op computed together with the loss, for the logits' backward op on the
      * same thread: in a gradient graph both need the same softmax, so one kernel pass serves both.
+     * Cleared when taken and at the next execution; until then (a gradient request that does not
+     * include the logits) it keeps one gradient-sized array alive.
      */
     private final ThreadLocal<Shared> shared = new ThreadLocal<>();
 
