@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
@@ -421,6 +422,18 @@ public final class XentKernel {
             return new Slices(max, shifted, dim);
         }
 
+        /**
+         * Replaces the shifted values by their softmax, in place, and returns each slice's largest
+         * probability (kept dimension of size 1). The shifted values have maximum 0, so that
+         * probability is {@code exp(0) / sum exp = 1 / sum exp}: the sum without a pass of its
+         * own. libnd4j's SoftMax (1.9 ns per element here) is cheaper than its Exp (2.2) plus a
+         * row Sum (0.8). NaN anywhere in a slice makes the whole slice, and so its maximum, NaN.
+         */
+        INDArray softmaxInPlace() {
+            Nd4j.exec(new SoftMax(values, values, dim));
+            return Nd4j.getExecutioner().exec(new Max(values, true, dim));
+        }
+
         /** Replaces the shifted values by their exponentials and sums them per slice. */
         Slices exponentiate() {
             Nd4j.getExecutioner().exec(new Exp(values, values));
@@ -607,23 +620,22 @@ public final class XentKernel {
             checkNonNegativeLabels();
 
             Slices s = Slices.shift(z, 1, 1.0 / t, false);
-            // sum_k w y' (u_k - m) needs the shifted values, before they become exponentials
+            // sum_k w y' (u_k - m) needs the shifted values, before they become probabilities
             INDArray dot = output.anyLoss() ? Nd4j.getExecutioner().exec(new Dot(target, s.values, 1)) : null;
-            INDArray sumExp = s.exponentiate().sumExp.reshape(n);
-            // log sum exp(u - m); Log(x) alone would overwrite sumExp, which the gradient needs
-            INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(sumExp, sumExp.ulike()));
+            // s.values becomes p = softmax(u); its row maximum is 1 / sum exp(u - m)
+            INDArray maxProbability = s.softmaxInPlace().reshape(n);
+            // log sum exp(u - m) = -log(max p); NaN for rows with NaN or +inf logits, or all -inf
+            INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(maxProbability)).negi();
             INDArray lse = null;                                                      // LSE of u
             if (lambda != 0) {
                 lse = s.max.reshape(n).mul(1.0 / t).addi(logSumExp);
             }
 
-            // coefficient of exp(u - m) in the gradient:
-            // grad = exp(u - m) * (t * S + (2 lambda / t) * LSE) / sum exp(u - m) - t * w * y'
+            // coefficient of p in the gradient: grad = p * (t * S + (2 lambda / t) * LSE) - t * w * y'
             INDArray coef = rowSums.mul(t);
             if (lambda != 0) {
                 coef.addi(lse.mul(2 * lambda / t));
             }
-            coef.divi(sumExp);
 
             INDArray loss = null;
             double lossSum = Double.NaN;
@@ -632,10 +644,10 @@ public final class XentKernel {
                 loss = lossFrom(rowSums, logSumExp, dot, lse);
                 lossSum = sumInDouble(loss);
             }
-            // Finiteness test of an [N] vector: NaN/+inf logits, all -inf rows and NaN/inf
-            // labels make coef (and the loss) non-finite; 0 * (-inf) and positive labels on -inf
-            // logits make the loss so.
-            double probe = output.anyLoss() ? lossSum : sumInDouble(coef);
+            // Finiteness test of [N] vectors: NaN/+inf logits and all -inf rows make logSumExp
+            // (and the loss) non-finite, NaN/inf labels coef (and the loss); 0 * (-inf) and
+            // positive labels on -inf logits make the loss so.
+            double probe = output.anyLoss() ? lossSum : sumInDouble(coef) + sumInDouble(logSumExp);
             if (!Double.isFinite(probe)) {
                 InputChecks.diagnose(this);   // throws for invalid input
                 if (loss != null) {
@@ -646,7 +658,7 @@ public final class XentKernel {
 
             INDArray gradient = null;
             if (output.gradient) {
-                gradient = s.values;   // our own array of exponentials: overwrite in place
+                gradient = s.values;   // our own array of probabilities: overwrite in place
                 mulRows(gradient, coef);
                 Nd4j.getExecutioner().exec(new Axpy(target, gradient, gradient, -t));
                 if (available != null) {

@@ -113,6 +113,12 @@ public class NativeOpCosts {
         return Nd4j.exec(new SoftMax(x, out, 1));
     }
 
+    /** Softmax over its own output, in place (values stay in (0, 1)). */
+    @Benchmark
+    public Object softmaxInPlace() {
+        return Nd4j.exec(new SoftMax(y, y, 1));
+    }
+
     @Benchmark
     public Object maxRows() {
         return Nd4j.getExecutioner().exec(new Max(x, rowOut, 1));
