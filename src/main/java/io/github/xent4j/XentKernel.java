@@ -165,6 +165,16 @@ public final class XentKernel {
      */
     static volatile long fusedMaxElements = Long.getLong("xent4j.fusedMaxElements", 16384);
 
+    /**
+     * How the large-input path exponentiates: {@code softmax} (libnd4j's SoftMax in place, the
+     * row sums from its maxima), {@code exp} (Exp in place and a row Sum), or {@code auto}:
+     * softmax when ND4J runs one native thread, exp with more. Measured (README, "Benchmarks"):
+     * with one thread softmax is 5 to 12% faster at 1M elements and more, with two it is 8 to
+     * 15% slower (its SoftMax parallelises worse). Overridable with the system property
+     * {@code xent4j.leanExponentials}.
+     */
+    static volatile String leanExponentials = System.getProperty("xent4j.leanExponentials", "auto");
+
     private XentKernel() {
     }
 
@@ -606,6 +616,12 @@ public final class XentKernel {
                     gradient == null ? null : gradient.castTo(inType), output.lossSum ? lossSum : Double.NaN);
         }
 
+        /** Whether this call's lean path exponentiates with SoftMax (see {@link #leanExponentials}). */
+        private static boolean viaSoftmax() {
+            String mode = leanExponentials;
+            return "softmax".equals(mode) || !"exp".equals(mode) && Nd4j.getEnvironment().maxThreads() <= 1;
+        }
+
         /** One max-shifted exp pass and a handful of cheap passes; everything else goes here. */
         private Result solveLean(Output output) {
             XentOptions o = options;
@@ -622,19 +638,31 @@ public final class XentKernel {
             Slices s = Slices.shift(z, 1, 1.0 / t, false);
             // sum_k w y' (u_k - m) needs the shifted values, before they become probabilities
             INDArray dot = output.anyLoss() ? Nd4j.getExecutioner().exec(new Dot(target, s.values, 1)) : null;
-            // s.values becomes p = softmax(u); its row maximum is 1 / sum exp(u - m)
-            INDArray maxProbability = s.softmaxInPlace().reshape(n);
-            // log sum exp(u - m) = -log(max p); NaN for rows with NaN or +inf logits, or all -inf
-            INDArray logSumExp = Nd4j.getExecutioner().exec(new Log(maxProbability)).negi();
+            INDArray logSumExp;                                                       // log sum exp(u - m)
+            INDArray sumExp = null;
+            if (viaSoftmax()) {
+                // s.values becomes p = softmax(u); its row maximum is 1 / sum exp(u - m), so
+                // log sum exp(u - m) = -log(max p): NaN for rows with NaN or +inf logits, or all -inf
+                logSumExp = Nd4j.getExecutioner().exec(new Log(s.softmaxInPlace().reshape(n))).negi();
+            } else {
+                // s.values becomes exp(u - m)
+                sumExp = s.exponentiate().sumExp.reshape(n);
+                // Log(x) alone would overwrite sumExp, which the gradient needs
+                logSumExp = Nd4j.getExecutioner().exec(new Log(sumExp, sumExp.ulike()));
+            }
             INDArray lse = null;                                                      // LSE of u
             if (lambda != 0) {
                 lse = s.max.reshape(n).mul(1.0 / t).addi(logSumExp);
             }
 
-            // coefficient of p in the gradient: grad = p * (t * S + (2 lambda / t) * LSE) - t * w * y'
+            // coefficient of p = exp(u - m) / sum exp(u - m) in the gradient:
+            // grad = p * (t * S + (2 lambda / t) * LSE) - t * w * y'
             INDArray coef = rowSums.mul(t);
             if (lambda != 0) {
                 coef.addi(lse.mul(2 * lambda / t));
+            }
+            if (sumExp != null) {
+                coef.divi(sumExp);                                                    // s.values holds exp(u - m)
             }
 
             INDArray loss = null;
@@ -658,7 +686,7 @@ public final class XentKernel {
 
             INDArray gradient = null;
             if (output.gradient) {
-                gradient = s.values;   // our own array of probabilities: overwrite in place
+                gradient = s.values;   // our own array of probabilities or exponentials: overwrite in place
                 mulRows(gradient, coef);
                 Nd4j.getExecutioner().exec(new Axpy(target, gradient, gradient, -t));
                 if (available != null) {

@@ -20,16 +20,8 @@ public final class KernelChecks {
      */
     public static void check(INDArray logits, INDArray labels, INDArray mask, XentOptions o, double[][] refLabels,
                              double[] rowWeights, double[][] available) {
-        // both strategies: the fused native op for small inputs, the lean composition otherwise
-        for (long fusedMax : new long[]{Long.MAX_VALUE, 0}) {
-            long saved = XentKernel.fusedMaxElements;
-            XentKernel.fusedMaxElements = fusedMax;
-            try {
-                checkOnce(logits, labels, mask, o, refLabels, rowWeights, available, fusedMax == 0 ? "lean" : "fused");
-            } finally {
-                XentKernel.fusedMaxElements = saved;
-            }
-        }
+        // every strategy: the fused native op for small inputs, the lean composition otherwise
+        Strategies.forEach(strategy -> checkOnce(logits, labels, mask, o, refLabels, rowWeights, available, strategy));
     }
 
     private static void checkOnce(INDArray logits, INDArray labels, INDArray mask, XentOptions o, double[][] refLabels,

@@ -64,29 +64,24 @@ class XentFixtureTest {
             mask = "perOutput".equals(c.get("maskKind").asText()) ? Nd4j.createFromArray(matrix(m)).castTo(type)
                     : Nd4j.createFromArray(vector(m)).reshape(n, 1).castTo(type);
         }
-        for (long fusedMax : new long[]{Long.MAX_VALUE, 0}) {
-            long saved = XentKernel.fusedMaxElements;
-            XentKernel.fusedMaxElements = fusedMax;
-            try {
-                XentKernel.Result r = XentKernel.compute(logits, labels, mask, options(c.get("options")),
-                        XentKernel.Output.BOTH);
-                double[] loss = TestArrays.vector(r.loss());
-                double[][] grad = TestArrays.values(r.gradient());
-                Tolerance tol = Tolerance.of(type, k);
-                JsonNode expected = c.get("expected");
-                String what = name + (fusedMax == 0 ? " (lean)" : " (fused)");
-                for (int i = 0; i < n; i++) {
-                    JsonNode e = expected.get(i);
-                    tol.check(what + " loss row " + i, loss[i], parse(e.get("loss")), parse(e.get("lossScale")));
-                    for (int j = 0; j < k; j++) {
-                        tol.check(what + " gradient [" + i + "," + j + "]", grad[i][j],
-                                parse(e.get("gradient").get(j)), parse(e.get("gradientScale")));
-                    }
+        INDArray maskArray = mask;
+        Strategies.forEach(strategy -> {
+            XentKernel.Result r = XentKernel.compute(logits, labels, maskArray, options(c.get("options")),
+                    XentKernel.Output.BOTH);
+            double[] loss = TestArrays.vector(r.loss());
+            double[][] grad = TestArrays.values(r.gradient());
+            Tolerance tol = Tolerance.of(type, k);
+            JsonNode expected = c.get("expected");
+            String what = name + " (" + strategy + ")";
+            for (int i = 0; i < n; i++) {
+                JsonNode e = expected.get(i);
+                tol.check(what + " loss row " + i, loss[i], parse(e.get("loss")), parse(e.get("lossScale")));
+                for (int j = 0; j < k; j++) {
+                    tol.check(what + " gradient [" + i + "," + j + "]", grad[i][j],
+                            parse(e.get("gradient").get(j)), parse(e.get("gradientScale")));
                 }
-            } finally {
-                XentKernel.fusedMaxElements = saved;
             }
-        }
+        });
     }
 
     static XentOptions options(JsonNode o) {
