@@ -168,7 +168,8 @@ public final class XentKernel {
     /**
      * How the large-input path exponentiates: {@code softmax} (libnd4j's SoftMax in place, the
      * row sums from its maxima), {@code exp} (Exp in place and a row Sum), or {@code auto}:
-     * softmax when ND4J runs one native thread, exp with more. Measured (README, "Benchmarks"):
+     * softmax when ND4J runs one native thread ({@code maxMasterThreads}, e.g.
+     * {@code OMP_NUM_THREADS=1}), exp with more. Measured (README, "Benchmarks"):
      * with one thread softmax is 5 to 12% faster at 1M elements and more, with two it is 8 to
      * 15% slower (its SoftMax parallelises worse). Overridable with the system property
      * {@code xent4j.leanExponentials}.
@@ -619,7 +620,8 @@ public final class XentKernel {
         /** Whether this call's lean path exponentiates with SoftMax (see {@link #leanExponentials}). */
         private static boolean viaSoftmax() {
             String mode = leanExponentials;
-            return "softmax".equals(mode) || !"exp".equals(mode) && Nd4j.getEnvironment().maxThreads() <= 1;
+            // maxMasterThreads, not maxThreads: setMaxThreads(1) leaves maxThreads() at the core count
+            return "softmax".equals(mode) || !"exp".equals(mode) && Nd4j.getEnvironment().maxMasterThreads() <= 1;
         }
 
         /** One max-shifted exp pass and a handful of cheap passes; everything else goes here. */
