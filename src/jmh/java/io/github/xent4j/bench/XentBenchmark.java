@@ -173,7 +173,7 @@ public class XentBenchmark {
 
     /**
      * xent4j's SameDiff op, forward and backward in one call: the loss and dL/dlogits (two
-     * Java-executed ops: the kernel's LOSS, then its GRADIENT, each plus one copy of its result).
+     * Java-executed ops sharing one kernel pass, each plus one copy of its result).
      */
     @Benchmark
     public OutAndGrad sameDiffOpForwardBackward() {
