@@ -1,11 +1,14 @@
 package io.github.xent4j;
 
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.controlflow.Select;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Min;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
@@ -169,9 +172,9 @@ public final class XentKernel {
      * How the large-input path exponentiates: {@code softmax} (libnd4j's SoftMax in place, the
      * row sums from its maxima), {@code exp} (Exp in place and a row Sum), or {@code auto}:
      * softmax when ND4J runs one native thread ({@code maxMasterThreads}, e.g.
-     * {@code OMP_NUM_THREADS=1}), exp with more. Measured (README, "Benchmarks"):
-     * with one thread softmax is 5 to 12% faster at 1M elements and more, with two it is 8 to
-     * 15% slower (its SoftMax parallelises worse). Overridable with the system property
+     * {@code OMP_NUM_THREADS=1}), exp with more. Measured back to back (README, "Benchmarks"):
+     * at 1M elements and more softmax is 5 to 17% faster with one thread and 7 to 30% slower
+     * with two (libnd4j's SoftMax parallelises worse). Overridable with the system property
      * {@code xent4j.leanExponentials}.
      */
     static volatile String leanExponentials = System.getProperty("xent4j.leanExponentials", "auto");
@@ -804,12 +807,12 @@ public final class XentKernel {
         Nd4j.exec(new MulOp(new INDArray[]{x, v.reshape(v.length(), 1)}, new INDArray[]{x}));
     }
 
-    private static final java.util.concurrent.ConcurrentHashMap<DataType, INDArray> ONES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<DataType, INDArray> ONES = new ConcurrentHashMap<>();
 
     /** A read-only scalar 1 of the type, made once outside any workspace (creating one costs ~5 us). */
     private static INDArray one(DataType type) {
         return ONES.computeIfAbsent(type, t -> {
-            try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 return Nd4j.scalar(t, 1.0);
             }
         });
@@ -822,7 +825,7 @@ public final class XentKernel {
 
     static double minimum(INDArray x, INDArray scalar) {
         INDArray out = scalar != null ? scalar : Nd4j.createUninitialized(x.dataType(), new long[0]);
-        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.reduce.same.Min(x, out));
+        Nd4j.getExecutioner().exec(new Min(x, out));
         return out.getDouble(0);
     }
 

@@ -66,10 +66,11 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
         return iArguments.size() > I_WRT && iArg(I_WRT) == WRT_LOGITS;
     }
 
-    /** The op whose loss output is this op's second-to-last input. */
-    private Object forwardOp() {
+    /** The forward op whose loss is this op's second-to-last input, or null. */
+    private SoftmaxCrossEntropyOp forwardOp() {
         SDVariable[] args = args();
-        return args.length < 2 ? null : sameDiff.getVariableOutputOp(args[args.length - 2].name());
+        return args.length >= 2 && sameDiff.getVariableOutputOp(args[args.length - 2].name())
+                instanceof SoftmaxCrossEntropyOp forward ? forward : null;
     }
 
     @Override
@@ -91,7 +92,8 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
         int wrt = iArg(I_WRT);
         INDArray grad;
         if (wrt == WRT_LOGITS) {
-            grad = forwardOp() instanceof SoftmaxCrossEntropyOp forward ? forward.takeGradient(a.logits, a.labels) : null;
+            SoftmaxCrossEntropyOp forward = forwardOp();
+            grad = forward == null ? null : forward.takeGradient(a.logits, a.labels);
             if (grad == null) {
                 RECOMPUTED.incrementAndGet();
                 grad = XentKernel.compute(a.logits, a.labels, a.mask, a.options, XentKernel.Output.GRADIENT).gradient();

@@ -12,13 +12,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code mnist distill}: trains the small student MLP on a teacher's soft labels mixed with the
@@ -52,7 +50,7 @@ import java.util.concurrent.Callable;
                 + "784-H-10: loss = alpha*T^2*CE(softmax(teacher/T), softmax(student/T)) + (1-alpha)*CE(onehot, "
                 + "softmax(student)). --alpha 0 trains the same student on the hard labels alone.",
                 "Example: distill --teacher target/mnist/lenet.zip --temperature 4 --alpha 0.9"})
-final class DistillCommand implements Callable<Integer>, MnistApp.Streams {
+final class DistillCommand extends MnistApp.PrintingCommand {
 
     static final int DEFAULT_HIDDEN = 128;
 
@@ -79,14 +77,6 @@ final class DistillCommand implements Callable<Integer>, MnistApp.Streams {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private PrintStream out = System.out;
-    private PrintStream err = System.err;
-
-    @Override
-    public void setStreams(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
 
     static Map<String, String> optionKeys() {
         Map<String, String> m = new LinkedHashMap<>(TrainCommand.optionKeys());
@@ -139,7 +129,7 @@ final class DistillCommand implements Callable<Integer>, MnistApp.Streams {
             throw new MnistApp.UsageException("--teacher must be a MultiLayerNetwork (a model from 'train'), got "
                     + model.describe());
         }
-        return multi.net;
+        return multi.model;
     }
 
     /**

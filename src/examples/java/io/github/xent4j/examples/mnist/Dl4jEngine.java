@@ -1,5 +1,6 @@
 package io.github.xent4j.examples.mnist;
 
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -54,62 +55,67 @@ public final class Dl4jEngine implements Engine {
         }
     }
 
-    /** A {@link MultiLayerNetwork}: every model of {@code train}. */
-    static final class Multi implements TrainableModel {
-        final MultiLayerNetwork net;
+    /** What both kinds of DL4J model do alike: size, parameters, and the model zip with updater state. */
+    abstract static class Dl4jModel<M extends Model> implements TrainableModel {
+        final M model;
 
-        Multi(MultiLayerNetwork net) {
-            this.net = net;
-        }
-
-        @Override
-        public double fit(INDArray features, INDArray labels) {
-            net.fit(features, labels);
-            return net.score();
-        }
-
-        @Override
-        public INDArray predict(INDArray features) {
-            return net.output(features, false);
-        }
-
-        @Override
-        public void endEpoch() {
-            net.incrementEpochCount();
-        }
-
-        @Override
-        public int epochCount() {
-            return net.getEpochCount();
+        Dl4jModel(M model) {
+            this.model = model;
         }
 
         @Override
         public long numParams() {
-            return net.numParams();
+            return model.numParams();
         }
 
         @Override
         public INDArray params() {
-            return net.params().dup();
+            return model.params().dup();
         }
 
         @Override
         public void save(Path file) throws IOException {
-            ModelSerializer.writeModel(net, file.toFile(), true);
+            ModelSerializer.writeModel(model, file.toFile(), true);
+        }
+    }
+
+    /** A {@link MultiLayerNetwork}: every model of {@code train}. */
+    static final class Multi extends Dl4jModel<MultiLayerNetwork> {
+        Multi(MultiLayerNetwork net) {
+            super(net);
+        }
+
+        @Override
+        public double fit(INDArray features, INDArray labels) {
+            model.fit(features, labels);
+            return model.score();
+        }
+
+        @Override
+        public INDArray predict(INDArray features) {
+            return model.output(features, false);
+        }
+
+        @Override
+        public void endEpoch() {
+            model.incrementEpochCount();
+        }
+
+        @Override
+        public int epochCount() {
+            return model.getEpochCount();
         }
 
         @Override
         public String describe() {
-            return String.format(Locale.ROOT, "MultiLayerNetwork, %,d parameters", net.numParams());
+            return String.format(Locale.ROOT, "MultiLayerNetwork, %,d parameters", model.numParams());
         }
     }
 
     /** The distillation {@link ComputationGraph}: labels {@code [B, 20]} are split into its two heads. */
-    static final class Graph implements TrainableModel {
-        final ComputationGraph graph;
-
+    static final class Graph extends Dl4jModel<ComputationGraph> {
         Graph(ComputationGraph graph) {
-            this.graph = graph;
+            super(graph);
         }
 
         @Override
@@ -122,44 +128,29 @@ public final class Dl4jEngine implements Engine {
             }
             INDArray soft = labels.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup();
             INDArray hard = labels.get(NDArrayIndex.all(), NDArrayIndex.interval(k, 2 * k)).dup();
-            graph.fit(new INDArray[]{features}, new INDArray[]{hard, soft});
-            return graph.score();
+            model.fit(new INDArray[]{features}, new INDArray[]{hard, soft});
+            return model.score();
         }
 
         @Override
         public INDArray predict(INDArray features) {
-            return graph.output(false, features)[0];
+            return model.output(false, features)[0];
         }
 
         @Override
         public void endEpoch() {
-            graph.incrementEpochCount();
+            model.incrementEpochCount();
         }
 
         @Override
         public int epochCount() {
-            return graph.getEpochCount();
-        }
-
-        @Override
-        public long numParams() {
-            return graph.numParams();
-        }
-
-        @Override
-        public INDArray params() {
-            return graph.params().dup();
-        }
-
-        @Override
-        public void save(Path file) throws IOException {
-            ModelSerializer.writeModel(graph, file.toFile(), true);
+            return model.getEpochCount();
         }
 
         @Override
         public String describe() {
             return String.format(Locale.ROOT, "ComputationGraph (student + 2 loss heads), %,d parameters",
-                    graph.numParams());
+                    model.numParams());
         }
     }
 }

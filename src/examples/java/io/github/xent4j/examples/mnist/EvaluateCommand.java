@@ -7,20 +7,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code mnist evaluate}: accuracy, per-class precision and recall, confusion matrix of a saved model. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Loads a model written by train or distill (or any DL4J model zip taking 784 pixels) and "
                 + "reports accuracy, per-class precision/recall/F1 and the confusion matrix on the test set.",
                 "Example: evaluate target/mnist/mlp.zip --plots target/mnist"})
-final class EvaluateCommand implements Callable<Integer>, MnistApp.Streams {
+final class EvaluateCommand extends MnistApp.PrintingCommand {
 
     @Parameters(index = "0", paramLabel = "MODEL_FILE", description = "The model zip (e.g. target/mnist/mlp.zip).")
     Path modelFile;
@@ -42,13 +40,6 @@ final class EvaluateCommand implements Callable<Integer>, MnistApp.Streams {
     @Option(names = "--threads", paramLabel = "N",
             description = "Threads for ND4J's native ops (default: " + Runs.DEFAULT_THREADS_TEXT + ").")
     Integer threads;
-
-    private PrintStream out = System.out;
-
-    @Override
-    public void setStreams(PrintStream out, PrintStream err) {
-        this.out = out;
-    }
 
     @Override
     public Integer call() throws Exception {

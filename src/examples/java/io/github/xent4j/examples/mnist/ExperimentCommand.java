@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code mnist experiment NAME}: reruns the measurements behind the README's tables in one
@@ -37,7 +36,7 @@ import java.util.concurrent.Callable;
         description = {"Reruns the README's measurements and prints them as Markdown tables: accuracy, distill, "
                 + "throughput, threads. (The native-variant table: src/examples/scripts/variants.sh.)",
                 "Example: experiment distill --seeds 1,2,3"})
-final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
+final class ExperimentCommand extends MnistApp.PrintingCommand {
 
     enum Name { ACCURACY, DISTILL, THROUGHPUT, THREADS }
 
@@ -102,14 +101,6 @@ final class ExperimentCommand implements Callable<Integer>, MnistApp.Streams {
             description = "Threads for ND4J's native ops (default: " + Runs.DEFAULT_THREADS_TEXT + ").")
     Integer threads;
 
-    private PrintStream out = System.out;
-    private PrintStream err = System.err;
-
-    @Override
-    public void setStreams(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
 
     @Override
     public Integer call() throws Exception {

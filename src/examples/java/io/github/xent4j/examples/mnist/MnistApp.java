@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintStream;
+import java.util.concurrent.Callable;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
@@ -93,17 +94,19 @@ public final class MnistApp implements Runnable {
     private record StreamFactory(PrintStream out, PrintStream err) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
-            if (Streams.class.isAssignableFrom(cls)) {
+            if (PrintingCommand.class.isAssignableFrom(cls)) {
                 K k = CommandLine.defaultFactory().create(cls);
-                ((Streams) k).setStreams(out, err);
+                ((PrintingCommand) k).out = out;
+                ((PrintingCommand) k).err = err;
                 return k;
             }
             return CommandLine.defaultFactory().create(cls);
         }
     }
 
-    /** Implemented by commands that print. */
-    interface Streams {
-        void setStreams(PrintStream out, PrintStream err);
+    /** Base of the commands: where they print, pointed at the app's streams by the factory. */
+    abstract static class PrintingCommand implements Callable<Integer> {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
     }
 }

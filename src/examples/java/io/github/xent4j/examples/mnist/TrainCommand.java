@@ -5,18 +5,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code mnist train}: trains one network, checkpointing after every epoch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains an MLP or a LeNet-style CNN, prints the test accuracy after every epoch and a "
                 + "one-line RESULT at the end.",
                 "Example: train --model lenet --epochs 6 --metrics-out target/mnist/lenet.json --plots target/mnist"})
-final class TrainCommand implements Callable<Integer>, MnistApp.Streams {
+final class TrainCommand extends MnistApp.PrintingCommand {
 
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = "mlp",
             description = "mlp (784-512-256-10), lenet (LeNet-5 style CNN) or student (784-H-10) "
@@ -49,14 +47,6 @@ final class TrainCommand implements Callable<Integer>, MnistApp.Streams {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private PrintStream out = System.out;
-    private PrintStream err = System.err;
-
-    @Override
-    public void setStreams(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
 
     /** Option name to key of the flattened configuration, for the --resume check. */
     static Map<String, String> optionKeys() {
