@@ -130,6 +130,20 @@ final class InputChecks {
         return kept;
     }
 
+
+    /**
+     * The value checks of {@link XentKernel#compute}, for a path that found a non-finite or
+     * negative value as a side effect of its own computation and needs the message: throws the
+     * documented {@link IllegalArgumentException} when the values are invalid (NaN or {@code +inf}
+     * logits, an all {@code -inf} row, negative, NaN or infinite labels, bad class ids or mask
+     * entries, in unmasked rows), and returns normally when they are valid (then the non-finite
+     * values come from {@code -inf} logits, which the caller handles). Shapes must have been
+     * checked already.
+     */
+    static void diagnoseValues(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
+        diagnose(XentKernel.Problem.prepare(logits, labels, mask, options));
+    }
+
     /**
      * Finds why a fast-path result was not finite. Throws {@link IllegalArgumentException} for
      * invalid input; returns normally when the input is valid (then the non-finite values come

@@ -182,6 +182,39 @@ public final class XentKernel {
     private XentKernel() {
     }
 
+    // The public entry points run the path chosen once per JVM (KernelPaths); each path has the
+    // contract documented on the nd4j* methods below.
+
+    /** See {@link #nd4jCompute}. */
+    public static Result compute(INDArray logits, INDArray labels, INDArray mask, XentOptions options, Output output) {
+        return KernelPaths.selected().compute(logits, labels, mask, options, output);
+    }
+
+    /** See {@link #nd4jLabelsGradient}. */
+    public static INDArray labelsGradient(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
+        return KernelPaths.selected().labelsGradient(logits, labels, mask, options);
+    }
+
+    /** See {@link #nd4jLogSumExp}. */
+    public static INDArray logSumExp(INDArray x, int dimension, boolean keepDims) {
+        return KernelPaths.selected().logSumExp(x, dimension, keepDims);
+    }
+
+    /** See {@link #nd4jLogSoftmax}. */
+    public static INDArray logSoftmax(INDArray x, int dimension) {
+        return KernelPaths.selected().logSoftmax(x, dimension);
+    }
+
+    /** See {@link #nd4jLogSoftmaxBackward}. */
+    public static INDArray logSoftmaxBackward(INDArray x, int dimension, INDArray upstream) {
+        return KernelPaths.selected().logSoftmaxBackward(x, dimension, upstream);
+    }
+
+    /** See {@link #nd4jLogSumExpBackward}. */
+    public static INDArray logSumExpBackward(INDArray x, int dimension, INDArray upstream) {
+        return KernelPaths.selected().logSumExpBackward(x, dimension, upstream);
+    }
+
     /**
      * Softmax cross-entropy of {@code logits} against {@code labels}, as defined in the class
      * documentation.
@@ -196,7 +229,7 @@ public final class XentKernel {
      * @return the requested results, in the logits' data type
      * @throws IllegalArgumentException for bad input, see the class documentation
      */
-    public static Result compute(INDArray logits, INDArray labels, INDArray mask, XentOptions options, Output output) {
+    static Result nd4jCompute(INDArray logits, INDArray labels, INDArray mask, XentOptions options, Output output) {
         Problem p = Problem.prepare(logits, labels, mask, options);
         return p.solve(output);
     }
@@ -213,7 +246,7 @@ public final class XentKernel {
      * @throws IllegalArgumentException if {@code x} is not floating point or the dimension is out
      *                                  of range
      */
-    public static INDArray logSumExp(INDArray x, int dimension, boolean keepDims) {
+    static INDArray nd4jLogSumExp(INDArray x, int dimension, boolean keepDims) {
         int dim = checkDimension("x", x, dimension);
         DataType in = x.dataType();
         Slices s = Slices.shift(castForCompute(x), dim, 1.0, true).exponentiate();
@@ -236,7 +269,7 @@ public final class XentKernel {
      * @throws IllegalArgumentException if {@code x} is not floating point or the dimension is out
      *                                  of range
      */
-    public static INDArray logSoftmax(INDArray x, int dimension) {
+    static INDArray nd4jLogSoftmax(INDArray x, int dimension) {
         int dim = checkDimension("x", x, dimension);
         DataType in = x.dataType();
         INDArray cx = castForCompute(x);
@@ -280,7 +313,7 @@ public final class XentKernel {
      * @return {@code [N, K]} in the logits' data type (zeros of the labels' shape and type for class ids)
      * @throws IllegalArgumentException for the bad inputs that {@link #compute} rejects
      */
-    public static INDArray labelsGradient(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
+    static INDArray nd4jLabelsGradient(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
         Problem p = Problem.prepare(logits, labels, mask, options);
         if (p.fromClassIds) {
             return Nd4j.zeros(labels.dataType(), labels.shape());
@@ -326,7 +359,7 @@ public final class XentKernel {
      * @throws IllegalArgumentException if {@code x} is not floating point, the dimension is out of
      *                                  range or {@code upstream} does not have the shape of {@code x}
      */
-    public static INDArray logSoftmaxBackward(INDArray x, int dimension, INDArray upstream) {
+    static INDArray nd4jLogSoftmaxBackward(INDArray x, int dimension, INDArray upstream) {
         int dim = checkDimension("x", x, dimension);
         if (upstream == null || !Arrays.equals(upstream.shape(), x.shape())) {
             throw new IllegalArgumentException("upstream gradient must have the shape of x " + Arrays.toString(x.shape())
@@ -357,7 +390,7 @@ public final class XentKernel {
      * @throws IllegalArgumentException if {@code x} is not floating point, the dimension is out of
      *                                  range or {@code upstream} has another shape
      */
-    public static INDArray logSumExpBackward(INDArray x, int dimension, INDArray upstream) {
+    static INDArray nd4jLogSumExpBackward(INDArray x, int dimension, INDArray upstream) {
         int dim = checkDimension("x", x, dimension);
         long[] kept = x.shape().clone();
         kept[dim] = 1;
