@@ -58,9 +58,23 @@ final class Report {
     private final Set<String> kernels = new LinkedHashSet<>();
     private final Set<Integer> threadCounts = new LinkedHashSet<>();
 
-    Report(List<Cell> results, Map<String, Object> torch, Map<String, String> machine) {
+    /**
+     * {@code plan} holds the planned shapes ({@code shapes}, {@code threadShapes},
+     * {@code maskShapes}), {@code kernels} and {@code threads}, so that a cell that failed shows
+     * as missing, and a target over "every shape" is not judged on the shapes that happened to run.
+     */
+    Report(List<Cell> results, Map<String, Object> torch, Map<String, String> machine, Map<String, List<String>> plan) {
         this.torch = torch;
         this.machine = machine;
+        shapes.addAll(plan.getOrDefault("shapes", List.of()));
+        threadShapes.addAll(plan.getOrDefault("threadShapes", List.of()));
+        maskShapes.addAll(plan.getOrDefault("maskShapes", List.of()));
+        kernels.addAll(plan.getOrDefault("kernels", List.of()));
+        for (String t : plan.getOrDefault("threads", List.of())) {
+            if (!t.equals("1")) {
+                threadCounts.add(Integer.parseInt(t));
+            }
+        }
         for (Cell c : results) {
             cells.put(key(c.name(), c.kernel(), c.mask(), c.shape(), c.threads()), c);
             if (c.kernel() != null) {
@@ -130,6 +144,9 @@ final class Report {
         sb.append(torchVersion()).append(".  \n");
         sb.append("JMH: ").append(machine.get("jmh")).append("; float32, soft labels (dense rows that sum to 1); ")
                 .append(machine.get("date")).append(", run took ").append(machine.get("elapsed")).append(".\n\n");
+        if (machine.containsKey("failed")) {
+            sb.append("**Cells without a result** (their entries show –): ").append(machine.get("failed")).append(".\n\n");
+        }
 
         sb.append("**One thread**, µs (median). Ratios of the fused vector path's `computeGradientAndScore`:\n\n");
         List<String> head = new ArrayList<>(List.of("[N,K]", "floor (ND4J add)", "`LossMCXENT`"));

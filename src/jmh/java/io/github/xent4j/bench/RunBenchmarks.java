@@ -107,6 +107,13 @@ public final class RunBenchmarks {
         machine.put("jmh", String.format(Locale.ROOT, "%d fork(s); warm-up %s; measurement %s; SampleTime medians",
                 forks, describe(warmup), describe(measure)));
         List<Report.Cell> cells = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        Map<String, List<String>> planned = new LinkedHashMap<>();
+        planned.put("shapes", threads.contains(1) ? shapes : List.of());
+        planned.put("threadShapes", threads.stream().anyMatch(t -> t != 1) ? threadShapes : List.of());
+        planned.put("maskShapes", threads.contains(1) ? maskShapes : List.of());
+        planned.put("kernels", kernels);
+        planned.put("threads", threads.stream().map(String::valueOf).toList());
         Path jvm = Path.of(System.getProperty("java.home"), "bin", "java");
         String[] extraJvmArgs = opt.containsKey("jvm-args") ? opt.get("jvm-args").trim().split("\\s+") : new String[0];
         for (Run run : runs) {
@@ -117,7 +124,8 @@ public final class RunBenchmarks {
                     .warmupIterations((int) warmup[0]).warmupTime(seconds(warmup[1]))
                     .measurementIterations((int) measure[0]).measurementTime(seconds(measure[1]))
                     .jvm(threadsWrapper(out, jvm, run.threads()))
-                    .shouldFailOnError(true)
+                    // a failing cell must not cost the others: it is missing from the report, which says so
+                    .shouldFailOnError(false)
                     .resultFormat(ResultFormatType.JSON)
                     .result(out.resolve("jmh-" + slug(run.title()) + ".json").toString());
             run.params().forEach(jmh::param);
@@ -128,20 +136,37 @@ public final class RunBenchmarks {
             if (!prepend.isEmpty()) {
                 jmh.jvmArgsPrepend(prepend.toArray(new String[0]));
             }
+            int got = 0;
             for (RunResult r : new Runner(jmh.build()).run()) {
                 cells.add(Report.Cell.of(r));
+                got++;
             }
+            if (got < run.forks()) {
+                missing.add(run.title() + ": " + (run.forks() - got) + " of " + run.forks() + " cells failed (see the log)");
+                System.out.println("WARNING: " + missing.get(missing.size() - 1));
+            }
+            // the report so far, so that an interrupted run still leaves its tables
+            writeReport(out, cells, torch, machine, planned, missing, start);
         }
 
-        machine.put("elapsed", Duration.between(start, Instant.now()).toSeconds() + " s");
-        Report report = new Report(cells, torch, machine);
-        String md = report.markdown();
-        write(out.resolve("xent-bench.md"), md);
-        write(out.resolve("xent-bench.json"), report.json());
+        String md = writeReport(out, cells, torch, machine, planned, missing, start);
         System.out.println();
         System.out.println(md);
         System.out.println("Wrote " + out.resolve("xent-bench.md") + " and " + out.resolve("xent-bench.json")
                 + " in " + machine.get("elapsed"));
+    }
+
+    private static String writeReport(Path out, List<Report.Cell> cells, Map<String, Object> torch, Map<String, String> machine,
+                                      Map<String, List<String>> plan, List<String> missing, Instant start) throws IOException {
+        machine.put("elapsed", Duration.between(start, Instant.now()).toSeconds() + " s");
+        if (!missing.isEmpty()) {
+            machine.put("failed", String.join("; ", missing));
+        }
+        Report report = new Report(cells, torch, machine, plan);
+        String md = report.markdown();
+        write(out.resolve("xent-bench.md"), md);
+        write(out.resolve("xent-bench.json"), report.json());
+        return md;
     }
 
     /** The JMH invocations: each kernel and the baselines, at each thread count, then the mask cells. */
