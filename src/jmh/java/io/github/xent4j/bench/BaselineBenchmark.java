@@ -1,7 +1,6 @@
 package io.github.xent4j.bench;
 
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -14,17 +13,9 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What xent4j is measured against, with the inputs of {@link XentBenchmark}: the memory floor
@@ -33,19 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code computeGradientAndScore} in a recycled workspace) and SameDiff's built-in
  * {@code softmaxCrossEntropy}, forward and backward.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.SampleTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=12g"})
-public class BaselineBenchmark {
+public class BaselineBenchmark extends BenchmarkDefaults {
 
     @Param({"128x10", "1024x1000", "4096x1000", "256x32000", "64x128000"})
     public String shape;
-
-    @Param({"1"})
-    public int threads;
 
     private INDArray logits;
     private INDArray target;

@@ -2,24 +2,15 @@ package io.github.xent4j.bench;
 
 import io.github.xent4j.BenchKernels;
 import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
-import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -31,13 +22,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>{@code loss=xent4j} needs {@code -Dxent4j.kernel=<kernel>} in the fork, as in
  * {@link XentBenchmark}; {@code loss=mcxent} ignores {@code kernel}.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.SampleTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=12g", "--add-modules", "jdk.incubator.vector"})
-public class MaskBenchmark {
+public class MaskBenchmark extends BenchmarkDefaults {
 
     /** {@code xent4j} or {@code mcxent} (DL4J's {@code LossMCXENT} with softmax). */
     @Param({"xent4j"})
@@ -52,9 +37,6 @@ public class MaskBenchmark {
 
     @Param({"40x14", "1024x1000"})
     public String shape;
-
-    @Param({"1"})
-    public int threads;
 
     private INDArray logits;
     private INDArray target;

@@ -6,7 +6,6 @@ import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
 import io.github.xent4j.samediff.XentSameDiff;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -18,17 +17,9 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * xent4j on one kernel path, float32, soft labels: the DL4J loss's
@@ -40,13 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code -Dxent4j.kernel=<kernel>}; {@link RunBenchmarks} does that, and the setup fails if the
  * path that runs is not the one the parameter names.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.SampleTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=12g", "--add-modules", "jdk.incubator.vector"})
-public class XentBenchmark {
+public class XentBenchmark extends BenchmarkDefaults {
 
     /** The path that {@code -Dxent4j.kernel} selected in this fork: {@code nd4j} or {@code vector}. */
     @Param({"nd4j"})
@@ -54,9 +39,6 @@ public class XentBenchmark {
 
     @Param({"128x10", "1024x1000", "4096x1000", "256x32000", "64x128000"})
     public String shape;
-
-    @Param({"1"})
-    public int threads;
 
     private INDArray logits;
     private INDArray target;
