@@ -41,7 +41,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code --shapes} [128x10,1024x1000,4096x1000,256x32000,64x128000];
  * {@code --thread-shapes} (the 2-thread cells) [the same];
  * {@code --mask-shapes} [40x14,1024x1000] ({@code none} skips them); {@code --threads} [1,2];
- * {@code --kernels} [nd4j,vector]; {@code --forks} [1]; {@code --warmup} [3x0.5] and
+ * {@code --kernels} [nd4j,vector]; {@code --include REGEX} (benchmark methods whose name it finds:
+ * {@code computeGradientAndScore}, {@code sameDiffOpForwardBackward}, {@code floor},
+ * {@code mcxentComputeGradientAndScore}, {@code sameDiffBuiltinForwardBackward},
+ * {@code scoreThenGradient}) [all]; {@code --forks} [1]; {@code --warmup} [3x0.5] and
  * {@code --measure} [5x0.5] (iterations x seconds); {@code --smoke} (0 warm-up iterations and
  * 1 x 0.1 s, PyTorch's {@code --quick}); {@code --torch run|off} [run]; {@code --torch-from DIR}
  * (reuse the PyTorch results of an earlier run's output directory instead of running it);
@@ -95,7 +98,8 @@ public final class RunBenchmarks {
             }
         }
 
-        List<Run> runs = plan(shapes, threadShapes, maskShapes, threads, kernels);
+        Pattern include = Pattern.compile(opt.getOrDefault("include", ""));
+        List<Run> runs = plan(shapes, threadShapes, maskShapes, threads, kernels, include);
         int forkCount = runs.stream().mapToInt(Run::forks).sum() * forks;
         double perFork = FORK_OVERHEAD_S + warmup[0] * warmup[1] + measure[0] * measure[1];
         System.out.printf(Locale.ROOT, "Plan: %d JMH runs, %d forks, about %.1f min of JMH at %.0f s per fork, plus PyTorch.%n",
@@ -169,54 +173,63 @@ public final class RunBenchmarks {
         return md;
     }
 
-    /** The JMH invocations: each kernel and the baselines, at each thread count, then the mask cells. */
+    /**
+     * The JMH invocations: each kernel and the baselines, at each thread count, then the mask
+     * cells; only the benchmark methods whose name {@code include} finds.
+     */
     static List<Run> plan(List<String> shapes, List<String> threadShapes, List<String> maskShapes,
-                          List<Integer> threads, List<String> kernels) {
+                          List<Integer> threads, List<String> kernels, Pattern include) {
         String xent = XentBenchmark.class.getName();
         String base = BaselineBenchmark.class.getName();
-        String mask = MaskBenchmark.class.getName() + ".scoreThenGradient";
+        String mask = MaskBenchmark.class.getName();
         List<Run> runs = new ArrayList<>();
         for (int t : threads) {
             boolean one = t == 1;
             List<String> s = one ? shapes : threadShapes;
-            if (s.isEmpty()) {
-                continue;
-            }
             String[] sa = s.toArray(new String[0]);
             String[] ta = {Integer.toString(t)};
             for (String k : kernels) {
-                String include = one ? methods(xent, "computeGradientAndScore", "sameDiffOpForwardBackward")
-                        : methods(xent, "computeGradientAndScore");
-                runs.add(new Run("xent4j " + k + ", " + t + " thread(s)", include, k, t,
-                        params("kernel", new String[] {k}, "shape", sa, "threads", ta)));
+                add(runs, "xent4j " + k + ", " + t + " thread(s)", one
+                        ? methods(include, xent, "computeGradientAndScore", "sameDiffOpForwardBackward")
+                        : methods(include, xent, "computeGradientAndScore"),
+                        k, t, params("kernel", new String[] {k}, "shape", sa, "threads", ta));
             }
-            String include = one ? methods(base, "floor", "mcxentComputeGradientAndScore", "sameDiffBuiltinForwardBackward")
-                    : methods(base, "mcxentComputeGradientAndScore");
-            runs.add(new Run("baselines, " + t + " thread(s)", include, null, t, params("shape", sa, "threads", ta)));
+            add(runs, "baselines, " + t + " thread(s)", one
+                    ? methods(include, base, "floor", "mcxentComputeGradientAndScore", "sameDiffBuiltinForwardBackward")
+                    : methods(include, base, "mcxentComputeGradientAndScore"),
+                    null, t, params("shape", sa, "threads", ta));
         }
-        if (threads.contains(1) && !maskShapes.isEmpty()) {
+        if (threads.contains(1)) {
             String[] ma = maskShapes.toArray(new String[0]);
             String[] masks = {"none", "perExample"};
+            String[] one = {"1"};
             for (String k : kernels) {
-                runs.add(new Run("mask, xent4j " + k, methods(mask), k, 1,
-                        params("loss", new String[] {"xent4j"}, "kernel", new String[] {k}, "mask", masks,
-                                "shape", ma, "threads", new String[] {"1"})));
+                add(runs, "mask, xent4j " + k, methods(include, mask, "scoreThenGradient"), k, 1,
+                        params("loss", new String[] {"xent4j"}, "kernel", new String[] {k}, "mask", masks, "shape", ma,
+                                "threads", one));
             }
-            runs.add(new Run("mask, LossMCXENT", methods(mask), null, 1,
-                    params("loss", new String[] {"mcxent"}, "mask", masks, "shape", ma, "threads", new String[] {"1"})));
+            add(runs, "mask, LossMCXENT", methods(include, mask, "scoreThenGradient"), null, 1,
+                    params("loss", new String[] {"mcxent"}, "mask", masks, "shape", ma, "threads", one));
         }
         return runs;
     }
 
-    private static String methods(String cls, String... names) {
-        if (names.length == 0) {
-            return "^" + Pattern.quote(cls) + "$";
+    private static void add(List<Run> runs, String title, String include, String kernel, int threads,
+                            Map<String, String[]> params) {
+        if (include != null && params.get("shape").length > 0) {
+            runs.add(new Run(title, include, kernel, threads, params));
         }
+    }
+
+    /** A JMH include pattern for those of {@code names} that {@code include} finds, null if none. */
+    private static String methods(Pattern include, String cls, String... names) {
         List<String> parts = new ArrayList<>();
         for (String n : names) {
-            parts.add("^" + Pattern.quote(cls + "." + n) + "$");
+            if (include.matcher(n).find()) {
+                parts.add("^" + Pattern.quote(cls + "." + n) + "$");
+            }
         }
-        return String.join("|", parts);
+        return parts.isEmpty() ? null : String.join("|", parts);
     }
 
     private static Map<String, String[]> params(Object... kv) {
