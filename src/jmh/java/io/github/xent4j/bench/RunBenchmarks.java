@@ -49,7 +49,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * 1 x 0.1 s, PyTorch's {@code --quick}); {@code --torch run|off} [run]; {@code --torch-from DIR}
  * (reuse the PyTorch results of an earlier run's output directory instead of running it);
  * {@code --python} [/usr/bin/python3]; {@code --jvm-args "<args>"} (for every fork);
- * {@code --out DIR} [target/bench].
+ * {@code --out DIR} [target/bench]; {@code --dry-run} (print the plan and stop).
  *
  * <p>The forks need {@code --add-modules jdk.incubator.vector} (the benchmark classes add it) and
  * the Java 17 classes {@code target/classes/META-INF/versions/17} on the class path, which they
@@ -104,6 +104,10 @@ public final class RunBenchmarks {
         double perFork = FORK_OVERHEAD_S + warmup[0] * warmup[1] + measure[0] * measure[1];
         System.out.printf(Locale.ROOT, "Plan: %d JMH runs, %d forks, about %.1f min of JMH at %.0f s per fork, plus PyTorch.%n",
                 runs.size(), forkCount, forkCount * perFork / 60, perFork);
+        if (opt.containsKey("dry-run")) {
+            runs.forEach(r -> System.out.println("  " + r.title() + ": " + r.forks() * forks + " forks, " + r.include()));
+            return;
+        }
 
         Map<String, Object> torch = torch(opt, out, shapes, threadShapes, threads, smoke);
 
@@ -406,7 +410,7 @@ public final class RunBenchmarks {
                 throw new IllegalArgumentException("expected --option, got '" + args[i] + "'");
             }
             String key = args[i].substring(2);
-            if (key.equals("smoke")) {
+            if (key.equals("smoke") || key.equals("dry-run")) {
                 m.put(key, "true");
             } else if (i + 1 < args.length) {
                 m.put(key, args[++i]);
