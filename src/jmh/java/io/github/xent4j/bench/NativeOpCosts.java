@@ -41,8 +41,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * The cost of each native op that {@code XentKernel} (and {@code LossMCXENT}) uses, in
- * nanoseconds per element of a float32 {@code [N, K]} array, 1 thread: the bound on what any
- * composition of them can reach. Every op writes into a preallocated array (or in place, with
+ * nanoseconds per element of a float32 {@code [N, K]} array, 1 thread ({@code OMP_NUM_THREADS=1}
+ * in the fork): the bound on what any composition of them can reach. Every op writes into a preallocated array (or in place, with
  * values that stay finite), so the numbers are the ops' own cost, not allocation.
  *
  * <pre>{@code
@@ -199,6 +199,8 @@ public class NativeOpCosts {
         Collection<RunResult> results = new Runner(new OptionsBuilder()
                 .include(NativeOpCosts.class.getName() + "." + opt.getOrDefault("include", ".*"))
                 .param("shape", shape.split(","))
+                // one OpenMP thread: libnd4j's OpenMP regions ignore ND4J's thread settings
+                .jvm(RunBenchmarks.threadsWrapper(outDir, Path.of(System.getProperty("java.home"), "bin", "java"), 1))
                 .build()).run();
         Map<String, String> rows = new TreeMap<>();
         for (RunResult r : results) {

@@ -1,5 +1,6 @@
 package io.github.xent4j.bench;
 
+import io.github.xent4j.BenchKernels;
 import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,8 +30,9 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
  * process RSS and JavaCPP's count of allocated off-heap bytes ({@code Pointer.totalBytes()}) after a GC, every tenth of the run.
  *
  * <pre>{@code
- * mvn -q -B test-compile exec:exec@soak -Dsoak.args="--calls 100000 --shape 128x10"
+ * mvn -q -B test-compile exec:exec@soak -Dsoak.args="--calls 100000 --shape 128x10 --kernel nd4j"
  * }</pre>
+ * {@code --kernel auto|nd4j|vector} chooses xent4j's path as {@code -Dxent4j.kernel} does.
  */
 public final class Soak {
     private static final String SAMEDIFF_OP = "SameDiff op loss+gradient";
@@ -39,6 +41,10 @@ public final class Soak {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = RunBenchmarks.parse(args);
+        if (opt.containsKey("kernel")) {
+            // read once, at xent4j's first call below: the same as -Dxent4j.kernel on the command line
+            System.setProperty("xent4j.kernel", opt.get("kernel"));
+        }
         int calls = Integer.parseInt(opt.getOrDefault("calls", "100000"));
         String shape = opt.getOrDefault("shape", "128x10");
         Path out = Path.of(opt.getOrDefault("out", "target/bench"));
@@ -47,8 +53,9 @@ public final class Soak {
         int n = Integer.parseInt(nk[0]);
         int k = Integer.parseInt(nk[1]);
         INDArray z = Nd4j.randn(DataType.FLOAT, n, k);
-        INDArray y = XentBenchmark.labels("soft", n, k);
+        INDArray y = Inputs.softLabels(n, k);
         LossSoftmaxCrossEntropy loss = new LossSoftmaxCrossEntropy();
+        String kernel = BenchKernels.selected();
         ActivationSoftmax softmax = new ActivationSoftmax();
         Map<String, Runnable> entryPoints = new LinkedHashMap<>();
         entryPoints.put("computeScore", () -> loss.computeScore(y, z, softmax, null, false));
@@ -64,12 +71,12 @@ public final class Soak {
 
         List<Map<String, Object>> rows = new ArrayList<>();
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
-                "Soak: %d calls per entry point at [%d,%d], float32. Memory sampled after a GC at every 10%% of the calls; "
+                "Soak: %d calls per entry point at [%d,%d], float32, xent4j's %s path. Memory sampled after a GC at every 10%% of the calls; "
                         + "the table shows the first sample, the last and the largest.%n%n"
                         + "RSS minus the committed Java heap is the process's native memory (ND4J's off-heap buffers, "
                         + "libnd4j, metaspace, code); the JVM grows and shrinks its heap as it likes, which moves the RSS.%n%n"
                         + "| entry point | workspace | RSS at 10%% (MB) | RSS at end (MB) | RSS − heap at 10%% (MB) | at end (MB) | max (MB) | JavaCPP off-heap at 10%% (MB) | at end (MB) | max (MB) | µs/call |%n"
-                        + "|---|---|---|---|---|---|---|---|---|---|---|%n", calls, n, k));
+                        + "|---|---|---|---|---|---|---|---|---|---|---|%n", calls, n, k, kernel));
         for (Map.Entry<String, Runnable> e : entryPoints.entrySet()) {
             // SameDiff manages its own memory; it runs outside any workspace of the caller
             for (boolean inside : e.getKey().equals(SAMEDIFF_OP) ? new boolean[]{false} : new boolean[]{true, false}) {
@@ -88,7 +95,8 @@ public final class Soak {
         }
         RunBenchmarks.write(out.resolve("soak.md"), md.toString());
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("machine", RunBenchmarks.machine());
+        doc.put("machine", RunBenchmarks.machine(BenchKernels.available()));
+        doc.put("kernel", kernel);
         doc.put("calls", calls);
         doc.put("shape", shape);
         doc.put("results", rows);
@@ -104,7 +112,7 @@ public final class Soak {
         for (int i = 1; i <= calls; i++) {
             long t0 = System.nanoTime();
             if (inside) {
-                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(XentBenchmark.WORKSPACE,
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(Inputs.WORKSPACE,
                         "XENT_SOAK")) {
                     call.run();
                 }
