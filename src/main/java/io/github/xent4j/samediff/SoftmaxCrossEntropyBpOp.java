@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -69,8 +70,11 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
     /** The forward op whose loss is this op's second-to-last input, or null. */
     private SoftmaxCrossEntropyOp forwardOp() {
         SDVariable[] args = args();
-        return args.length >= 2 && sameDiff.getVariableOutputOp(args[args.length - 2].name())
-                instanceof SoftmaxCrossEntropyOp forward ? forward : null;
+        if (args.length < 2) {
+            return null;
+        }
+        DifferentialFunction producer = sameDiff.getVariableOutputOp(args[args.length - 2].name());
+        return producer instanceof SoftmaxCrossEntropyOp ? (SoftmaxCrossEntropyOp) producer : null;
     }
 
     @Override

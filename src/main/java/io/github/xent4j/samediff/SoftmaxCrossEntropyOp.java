@@ -60,7 +60,16 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
     private final ThreadLocal<Shared> shared = new ThreadLocal<>();
 
     /** A gradient and the exact input arrays it was computed from. */
-    private record Shared(INDArray logits, INDArray labels, INDArray gradient) {
+    private static final class Shared {
+        final INDArray logits;
+        final INDArray labels;
+        final INDArray gradient;
+
+        Shared(INDArray logits, INDArray labels, INDArray gradient) {
+            this.logits = logits;
+            this.labels = labels;
+            this.gradient = gradient;
+        }
     }
 
     @Override
@@ -98,7 +107,8 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
         if (consumers != null) {
             for (String id : consumers) {
                 SameDiffOp consumer = sameDiff.getOps().get(id);
-                if (consumer != null && consumer.getOp() instanceof SoftmaxCrossEntropyBpOp bp && bp.isForLogits()) {
+                if (consumer != null && consumer.getOp() instanceof SoftmaxCrossEntropyBpOp
+                        && ((SoftmaxCrossEntropyBpOp) consumer.getOp()).isForLogits()) {
                     return true;
                 }
             }
