@@ -61,8 +61,8 @@ public final class XentOpsRegistration implements EnvironmentalAction {
         try {
             register();
             registeredAtStartup = true;
-        } catch (Throwable t) {
-            startupFailure = t;
+        } catch (IllegalStateException e) {        // all that register() throws
+            startupFailure = e;
         }
     }
 

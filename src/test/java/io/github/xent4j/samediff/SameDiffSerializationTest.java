@@ -81,7 +81,7 @@ class SameDiffSerializationTest {
         assertSame(LogSumExpOp.class, loaded.getVariableOutputOp("lse").getClass());
         SoftmaxCrossEntropyOp ce = (SoftmaxCrossEntropyOp) op;
         assertArrayEquals(new double[]{0.1, 2, 0.01}, ce.tArgs(), 0.0);
-        assertArrayEquals(new long[]{LossReduce.SUM.ordinal(), 3, 1, 0}, ce.iArgs());
+        assertArrayEquals(new long[]{CrossEntropyArgs.REDUCE_SUM, 3, 1, 0}, ce.iArgs());
         INDArray w = loaded.getVariable(ce.arg(2).name()).getArr();
         assertEquals(DataType.DOUBLE, w.dataType());
         assertArrayEquals(OPTIONS.classWeights(), w.toDoubleVector(), 0.0);
