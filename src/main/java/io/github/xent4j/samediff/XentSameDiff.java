@@ -44,10 +44,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  *
  * <h2>Registration</h2>
- * The ops are registered with SameDiff automatically when ND4J starts (see
- * {@link XentOpsRegistration}), and again by this class's static initializer. Graphs saved with
- * them ({@code sd.save}) load only in Java SameDiff with xent4j on the classpath.
- * {@link #register()} is public for programs started with
+ * The ops are registered with SameDiff automatically when a program uses SameDiff (see
+ * {@link XentOpsRegistration}; a program that never does pays nothing), and by this class's
+ * static initializer. Graphs saved with them ({@code sd.save}) load only in Java SameDiff with
+ * xent4j on the classpath. {@link #register()} is public for programs started with
  * {@code -Dxent4j.samediff.autoRegister=false}.
  *
  * <h2>Execution</h2>
