@@ -98,6 +98,9 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
                     + Arrays.toString(a.mask.shape()) + " mask)");
         }
         long n = a.logits.size(0);
+        if (n == 0) {
+            return grad;                          // [0, K]: nothing to scale
+        }
         double factor = a.reduce == LossReduce.MEAN_BY_WEIGHT || a.reduce == LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT
                 ? 1.0 / n : 1.0;
         return Upstream.scaleRows(grad, upstream, factor, n);

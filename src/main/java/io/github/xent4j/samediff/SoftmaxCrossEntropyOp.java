@@ -80,8 +80,9 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
                 return r.loss();
             case SUM:
                 return Nd4j.scalar(a.logits.dataType(), r.lossSum());
-            default:
-                return Nd4j.scalar(a.logits.dataType(), r.lossSum() / a.logits.size(0));
+            default:        // the means; an empty batch has mean 0 (safe division), as its sum
+                long n = a.logits.size(0);
+                return Nd4j.scalar(a.logits.dataType(), n == 0 ? 0.0 : r.lossSum() / n);
         }
     }
 
