@@ -61,7 +61,7 @@ import java.util.zip.GZIPInputStream;
  *       {@link IOException} lists every attempt and why it failed.</li>
  * </ul>
  *
- * <p>Usually reached through {@link Dataset#ensureAvailable(Path)}; the constructor exists
+ * <p>Usually reached through {@link ImageDataset#ensureAvailable(Path)}; the constructor exists
  * so tests can inject their own {@link Source}s.
  */
 public final class DatasetFetcher {
@@ -122,7 +122,7 @@ public final class DatasetFetcher {
     }
 
     /** The fetcher for a built-in dataset, with its default sources, reporting on standard error. */
-    public static DatasetFetcher forDataset(Dataset dataset) {
+    public static DatasetFetcher forDataset(ImageDataset dataset) {
         return new DatasetFetcher(dataset.name(), dataset.files(), dataset.sources(), dataset.fix(),
                 System.err);
     }

@@ -103,7 +103,7 @@ final class TrainCommand extends MnistApp.PrintingCommand {
         if (!"dl4j".equals(engine)) {
             sb.append('-').append(engine);
         }
-        if (run.dataset != io.github.xent4j.examples.data.Dataset.MNIST) {
+        if (run.dataset != io.github.xent4j.examples.data.ImageDataset.MNIST) {
             sb.append('-').append(run.dataset.directoryName());
         }
         return sb.toString();

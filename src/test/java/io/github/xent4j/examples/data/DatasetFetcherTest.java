@@ -423,19 +423,19 @@ class DatasetFetcherTest {
 
     @Test
     void rootDirectoryProperty() {
-        String old = System.getProperty(Dataset.ROOT_PROPERTY);
+        String old = System.getProperty(ImageDataset.ROOT_PROPERTY);
         try {
-            System.setProperty(Dataset.ROOT_PROPERTY, tmp.toString());
-            assertEquals(tmp.toAbsolutePath(), Dataset.defaultRoot());
-            System.clearProperty(Dataset.ROOT_PROPERTY);
-            if (System.getenv(Dataset.ROOT_ENV) == null) {
-                assertEquals(Path.of("datasets").toAbsolutePath(), Dataset.defaultRoot());
+            System.setProperty(ImageDataset.ROOT_PROPERTY, tmp.toString());
+            assertEquals(tmp.toAbsolutePath(), ImageDataset.defaultRoot());
+            System.clearProperty(ImageDataset.ROOT_PROPERTY);
+            if (System.getenv(ImageDataset.ROOT_ENV) == null) {
+                assertEquals(Path.of("datasets").toAbsolutePath(), ImageDataset.defaultRoot());
             }
         } finally {
             if (old == null) {
-                System.clearProperty(Dataset.ROOT_PROPERTY);
+                System.clearProperty(ImageDataset.ROOT_PROPERTY);
             } else {
-                System.setProperty(Dataset.ROOT_PROPERTY, old);
+                System.setProperty(ImageDataset.ROOT_PROPERTY, old);
             }
         }
     }
