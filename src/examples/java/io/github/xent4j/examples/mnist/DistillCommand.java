@@ -106,6 +106,7 @@ final class DistillCommand extends MnistApp.PrintingCommand {
             throw new MnistApp.UsageException("--teacher: no model file at " + teacherFile
                     + " (train one first, e.g. train --model lenet --output " + teacherFile + ")");
         }
+        Runs.prepareOutputs(run, err);
         Runs.applyThreads(run.threads);
         MultiLayerNetwork teacherNet = loadTeacher(teacherFile, config);
         Trainer.Data plain = Runs.loadData(config);

@@ -43,6 +43,12 @@ final class EvaluateCommand extends MnistApp.PrintingCommand {
 
     @Override
     public Integer call() throws Exception {
+        if (metricsOut != null) {
+            AtomicFiles.checkWritable(metricsOut, "--metrics-out");
+        }
+        if (plots != null) {
+            AtomicFiles.checkWritableDirectory(plots, "--plots " + plots);
+        }
         if (!Files.isRegularFile(modelFile)) {
             throw new MnistApp.UsageException("no model file at " + modelFile);
         }

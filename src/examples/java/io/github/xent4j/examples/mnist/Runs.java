@@ -148,6 +148,27 @@ final class Runs {
         return flat;
     }
 
+    /**
+     * Before training: checks that {@code --output}, {@code --metrics-out} and {@code --plots} can
+     * be written (a usage error saying what failed and why, not a failure after the first epoch
+     * or the whole run), and removes the temporary files an interrupted checkpoint write of
+     * {@code --output} left behind.
+     */
+    static void prepareOutputs(RunOptions run, PrintStream err) throws IOException {
+        AtomicFiles.checkWritable(run.output, "--output");
+        if (run.metricsOut != null) {
+            AtomicFiles.checkWritable(run.metricsOut, "--metrics-out");
+        }
+        if (run.plots != null) {
+            AtomicFiles.checkWritableDirectory(run.plots, "--plots " + run.plots);
+        }
+        int stale = AtomicFiles.removeStaleTemporaries(run.output);
+        if (stale > 0) {
+            err.println("removed " + stale + " temporary file" + (stale == 1 ? "" : "s") + " of " + run.output
+                    + " left by an interrupted checkpoint write");
+        }
+    }
+
     static Trainer.Options trainerOptions(RunOptions run, PrintStream out, PrintStream err) {
         return new Trainer.Options(run.output, run.resume, run.progress, out, err, null);
     }
