@@ -143,7 +143,16 @@ public final class DatasetFetcher {
         if (Files.isDirectory(target) && !hasLeftovers(target) && problems(target, false).isEmpty()) {
             return target;
         }
-        Files.createDirectories(target);
+        checkNoDirectoryInPlaceOfAFile(target);
+        try {
+            Files.createDirectories(target);
+            Files.newOutputStream(target.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+                    .close();
+        } catch (IOException e) {
+            throw new IOException(label + ": cannot write the datasets directory " + target + " (" + describe(e)
+                    + "), which fetching needs; make it writable, or point -D" + ImageDataset.ROOT_PROPERTY + " or "
+                    + ImageDataset.ROOT_ENV + " at a writable directory", e);
+        }
         synchronized (JVM_LOCK) {
             try (FileChannel channel = FileChannel.open(target.resolve(LOCK_FILE),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -158,6 +167,17 @@ public final class DatasetFetcher {
             }
         }
         return target;
+    }
+
+    /** A directory under a dataset file's name can be neither verified nor replaced: say so, instead of fetching. */
+    private void checkNoDirectoryInPlaceOfAFile(Path dir) throws IOException {
+        for (DatasetFile file : files) {
+            Path path = dir.resolve(file.name());
+            if (Files.isDirectory(path)) {
+                throw new IOException(label + ": " + path + " is a directory, where the dataset file " + file.name()
+                        + " should be; move or delete it, and the file is fetched on the next run");
+            }
+        }
     }
 
     private void fetch(Path dir, List<DatasetFile> missing) throws IOException {

@@ -133,6 +133,26 @@ class DatasetFetcherTest {
     }
 
     @Test
+    void aDirectoryWhereAFileShouldBeIsAClearErrorAndNothingIsFetched() throws IOException {
+        FakeSource source = new FakeSource(GOOD);
+        Path dir = tmp.resolve("ds");
+        Files.createDirectories(dir.resolve("b-idx1-ubyte"));
+        IOException e = assertThrows(IOException.class, () -> fetcher(source).ensureAvailable(dir));
+        assertTrue(e.getMessage().contains(dir.toAbsolutePath().resolve("b-idx1-ubyte") + " is a directory, where the "
+                + "dataset file b-idx1-ubyte should be"), e.getMessage());
+        assertEquals(0, source.calls.get());
+    }
+
+    @Test
+    void aDatasetsDirectoryThatCannotBeCreatedSaysWhy() throws IOException {
+        Path file = Files.writeString(tmp.resolve("plain"), "x");
+        IOException e = assertThrows(IOException.class,
+                () -> fetcher(new FakeSource(GOOD)).ensureAvailable(file.resolve("ds")));
+        assertTrue(e.getMessage().contains("cannot write the datasets directory " + file.resolve("ds"))
+                && e.getMessage().contains(ImageDataset.ROOT_PROPERTY), e.getMessage());
+    }
+
+    @Test
     void corruptFileOfRightSizeIsReportedAndReplaced() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("ds"));
         Files.write(dir.resolve("b-idx1-ubyte"), B);
