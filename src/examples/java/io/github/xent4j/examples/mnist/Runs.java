@@ -24,7 +24,7 @@ final class Runs {
      * Native threads when {@code --threads} is not given: 1. On the 2-core reference machine one
      * thread trained the MLP 2.7x (idle) to 16x (loaded: OpenMP workers spin-wait for a core that
      * another process holds) faster than two; two were 27% faster only for LeNet on an idle
-     * machine. See README "MNIST example" for the measurements.
+     * machine. See src/site/markdown/examples.md for the measurements.
      */
     static final int DEFAULT_THREADS = 1;
     static final String DEFAULT_THREADS_TEXT = "1";

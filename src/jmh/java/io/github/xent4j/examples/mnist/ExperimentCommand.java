@@ -19,8 +19,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code mnist experiment NAME}: reruns the measurements behind the README's tables in one
- * JVM, printing each table as Markdown and writing every number to {@code --out}.
+ * {@code mnist experiment NAME}: reruns the measurements behind the tables of
+ * {@code src/site/markdown/examples.md} in one JVM, printing each table as Markdown and writing
+ * every number to {@code --out}.
  *
  * <ul>
  *   <li>{@code accuracy}: MLP and LeNet, {@code xent4j} and {@code mcxent}, over seeds.</li>
@@ -33,7 +34,7 @@ import java.util.Map;
  * The nd4j-native variant table needs one JVM per variant: {@code src/examples/scripts/variants.sh}.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Reruns the README's measurements and prints them as Markdown tables: accuracy, distill, "
+        description = {"Reruns the measurements of the examples page and prints them as Markdown tables: accuracy, distill, "
                 + "throughput, threads. (The native-variant table: src/examples/scripts/variants.sh.)",
                 "Example: experiment distill --seeds 1,2,3"})
 final class ExperimentCommand extends MnistApp.PrintingCommand {
