@@ -44,6 +44,7 @@ public final class SameDiffMlpExample {
         DataSet train = data[0];
         DataSet test = data[1];
 
+        Nd4j.getRandom().setSeed(1);                   // the weights' initialisation draws from it
         SameDiff sd = SameDiff.create();
         SDVariable in = sd.placeHolder("in", DataType.FLOAT, -1, FEATURES);
         SDVariable label = sd.placeHolder("label", DataType.FLOAT, -1, CLASSES);
