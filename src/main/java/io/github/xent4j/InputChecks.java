@@ -30,10 +30,7 @@ final class InputChecks {
         if (logits == null) {
             throw new IllegalArgumentException("logits must not be null");
         }
-        if (logits.rank() != 2) {
-            throw new IllegalArgumentException("logits must have rank 2, shape [N, K], got rank " + logits.rank()
-                    + " with shape " + Arrays.toString(logits.shape()));
-        }
+        ShapeRules.checkLogitsRank(logits.shape(), "");
         if (!logits.dataType().isFPType()) {
             throw new IllegalArgumentException(
                     "logits must be floating point (FLOAT, DOUBLE, HALF, BFLOAT16), got " + logits.dataType());
@@ -53,42 +50,24 @@ final class InputChecks {
         if (!(t.isNumerical() || t == DataType.BOOL)) {
             throw new IllegalArgumentException("labels must be numeric, got " + t);
         }
-        long[] s = labels.shape();
-        if (labels.rank() == 1 && s[0] == n) {
-            return true;
-        }
-        if (labels.rank() == 2 && s[0] == n && s[1] == k) {
-            return false;
-        }
-        if (labels.rank() == 2 && s[0] == n && s[1] == 1) {
-            return true;
-        }
-        throw new IllegalArgumentException("labels shape " + Arrays.toString(s) + " does not match logits [" + n + ", "
-                + k + "]: expected soft labels [" + n + ", " + k + "] or class ids [" + n + ", 1] or [" + n + "]");
+        return ShapeRules.labelsKind(labels.shape(), new long[]{n, k}, "") == ShapeRules.CLASS_IDS;
     }
 
     static int checkMask(INDArray mask, int n, int k, boolean classIds) {
         if (mask == null) {
             return MASK_NONE;
         }
-        long[] s = mask.shape();
-        boolean perExample = (mask.rank() == 1 && s[0] == n) || (mask.rank() == 2 && s[0] == n && s[1] == 1);
-        boolean perOutput = mask.rank() == 2 && s[0] == n && s[1] == k;
         if (!mask.dataType().isNumerical() && mask.dataType() != DataType.BOOL) {
             throw new IllegalArgumentException("mask must be numeric, got " + mask.dataType());
         }
-        if (perExample) {
+        if (ShapeRules.maskKind(mask.shape(), new long[]{n, k}, "") == ShapeRules.MASK_PER_EXAMPLE) {
             return MASK_PER_EXAMPLE;
         }
-        if (perOutput) {
-            if (classIds) {
-                throw new IllegalArgumentException("mask must be per-example [" + n + ", 1] or [" + n
-                        + "] with class-id labels, got per-output mask " + Arrays.toString(s));
-            }
-            return MASK_PER_OUTPUT;
+        if (classIds) {
+            throw new IllegalArgumentException("mask must be per-example [" + n + ", 1] or [" + n
+                    + "] with class-id labels, got per-output mask " + Arrays.toString(mask.shape()));
         }
-        throw new IllegalArgumentException("mask shape " + Arrays.toString(s) + " does not match logits [" + n + ", " + k
-                + "]: expected per-example [" + n + ", 1] or [" + n + "], or per-output [" + n + ", " + k + "]");
+        return MASK_PER_OUTPUT;
     }
 
     static void checkFinite(String name, INDArray a) {

@@ -21,8 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Inputs: the forward op's inputs, then the forward op's output (the loss), then the upstream
  * gradient. tArgs as the forward op; iArgs: the forward op's, then what to differentiate for
- * (0 logits, 1 labels, 2 mask). The loss input makes SameDiff run the forward op first, during
- * {@code fit} too, whose TrainingSession records a loss only when the loss variable's op
+ * (encoding: {@link CrossEntropyArgs}). The loss input makes SameDiff run the forward op first,
+ * during {@code fit} too, whose TrainingSession records a loss only when the loss variable's op
  * executes (without it, History and listeners would report a loss of 0); its array is not read.
  * The forward op has then computed the gradient for the logits along with the loss, and this
  * op takes it ({@link SoftmaxCrossEntropyOp#takeGradient}) instead of running the kernel again.
@@ -31,11 +31,6 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
     /** The op name stored in saved graphs. */
     public static final String OP_NAME = "xent4j_softmax_cross_entropy_bp";
 
-    static final int WRT_LOGITS = 0;
-    static final int WRT_LABELS = 1;
-    static final int WRT_MASK = 2;
-    private static final int I_WRT = 4;
-
     /** How often the gradient for the logits was not shared by the forward op (for tests). */
     static final AtomicLong RECOMPUTED = new AtomicLong();
 
@@ -43,12 +38,9 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
     public SoftmaxCrossEntropyBpOp() {
     }
 
-    SoftmaxCrossEntropyBpOp(SameDiff sd, SDVariable[] forwardInputs, SDVariable loss, SDVariable upstream,
-                            double[] tArgs, long[] iArgs, int wrt) {
-        super(sd, append(forwardInputs, loss, upstream));
-        addTArgument(tArgs);
-        addIArgument(iArgs);
-        addIArgument(wrt);
+    SoftmaxCrossEntropyBpOp(SameDiff sd, SoftmaxCrossEntropyOp forward, SDVariable loss, SDVariable upstream, int wrt) {
+        super(sd, append(forward.args(), loss, upstream));
+        CrossEntropyArgs.encodeBackward(this, forward, wrt);
     }
 
     private static SDVariable[] append(SDVariable[] a, SDVariable b, SDVariable c) {
@@ -63,27 +55,23 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
         return OP_NAME;
     }
 
-    boolean isForLogits() {
-        return iArguments.size() > I_WRT && iArg(I_WRT) == WRT_LOGITS;
-    }
-
     /** The forward op whose loss is this op's second-to-last input, or null. */
     private SoftmaxCrossEntropyOp forwardOp() {
         SDVariable[] args = args();
         if (args.length < 2) {
             return null;
         }
-        DifferentialFunction op = sameDiff.getVariableOutputOp(args[args.length - 2].name());
-        return op instanceof SoftmaxCrossEntropyOp ? (SoftmaxCrossEntropyOp) op : null;
+        DifferentialFunction producer = sameDiff.getVariableOutputOp(args[args.length - 2].name());
+        return producer instanceof SoftmaxCrossEntropyOp ? (SoftmaxCrossEntropyOp) producer : null;
     }
 
     @Override
     public List<DataType> calculateOutputDataTypes(List<DataType> dataTypes) {
-        switch (iArg(I_WRT)) {
-            case WRT_LABELS:
+        switch (CrossEntropyArgs.wrt(this)) {
+            case CrossEntropyArgs.WRT_LABELS:
                 return Collections.singletonList(dataTypes.get(1));
-            case WRT_MASK:
-                return Collections.singletonList(dataTypes.get(dataTypes.size() - 3));
+            case CrossEntropyArgs.WRT_MASK:
+                return Collections.singletonList(dataTypes.get(CrossEntropyArgs.maskInput(this)));
             default:
                 return Collections.singletonList(dataTypes.get(0));
         }
@@ -91,18 +79,18 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
 
     @Override
     INDArray compute(List<INDArray> in) {
-        SoftmaxCrossEntropyOp.Args a = SoftmaxCrossEntropyOp.Args.of(this, in, 2);
+        CrossEntropyArgs a = CrossEntropyArgs.decode(this, in, 2);
         INDArray upstream = in.get(in.size() - 1);
-        int wrt = iArg(I_WRT);
+        int wrt = CrossEntropyArgs.wrt(this);
         INDArray grad;
-        if (wrt == WRT_LOGITS) {
+        if (wrt == CrossEntropyArgs.WRT_LOGITS) {
             SoftmaxCrossEntropyOp forward = forwardOp();
             grad = forward == null ? null : forward.takeGradient(a.logits, a.labels);
             if (grad == null) {
                 RECOMPUTED.incrementAndGet();
                 grad = XentKernel.compute(a.logits, a.labels, a.mask, a.options, XentKernel.Output.GRADIENT).gradient();
             }
-        } else if (wrt == WRT_LABELS) {
+        } else if (wrt == CrossEntropyArgs.WRT_LABELS) {
             grad = XentKernel.labelsGradient(a.logits, a.labels, a.mask, a.options).castTo(a.labels.dataType());
         } else {
             throw new UnsupportedOperationException("the gradient of xent4j's softmaxCrossEntropy with respect to "
@@ -110,6 +98,9 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
                     + Arrays.toString(a.mask.shape()) + " mask)");
         }
         long n = a.logits.size(0);
+        if (n == 0) {
+            return grad;                          // [0, K]: nothing to scale
+        }
         double factor = a.reduce == LossReduce.MEAN_BY_WEIGHT || a.reduce == LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT
                 ? 1.0 / n : 1.0;
         return Upstream.scaleRows(grad, upstream, factor, n);

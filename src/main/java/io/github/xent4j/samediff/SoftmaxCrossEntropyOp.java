@@ -3,7 +3,6 @@ package io.github.xent4j.samediff;
 import io.github.xent4j.XentKernel;
 import io.github.xent4j.XentOptions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -17,10 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The SameDiff op behind {@link XentSameDiff#softmaxCrossEntropy}; use that method rather than
  * this class. Public only because SameDiff instantiates ops by reflection.
  *
- * <p>Inputs: {@code [logits, labels, classWeights?, mask?]}; class weights are a float64
- * {@code [K]} constant. tArgs: {@code [labelSmoothing, temperature, zLoss]}; iArgs:
- * {@code [LossReduce ordinal, ignoreIndex, hasClassWeights, hasMask]}. Output: the per-example
- * loss {@code [N]} ({@code NONE}) or a scalar. The gradient is analytic: {@link #doDiff} adds one
+ * <p>Inputs, tArgs and iArgs: see {@link CrossEntropyArgs}. Output: the per-example loss
+ * {@code [N]} ({@code NONE}) or a scalar. The gradient is analytic: {@link #doDiff} adds one
  * {@link SoftmaxCrossEntropyBpOp} per input that needs one. In the gradient graph this op computes
  * the loss and the gradient for the logits in one kernel pass and hands the gradient to its
  * backward op on the same thread ({@link #takeGradient}), so a training step costs about one
@@ -30,11 +27,6 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
     /** The op name stored in saved graphs. */
     public static final String OP_NAME = "xent4j_softmax_cross_entropy";
 
-    static final int I_REDUCE = 0;
-    static final int I_IGNORE_INDEX = 1;
-    static final int I_HAS_WEIGHTS = 2;
-    static final int I_HAS_MASK = 3;
-
     /** For reflection. */
     public SoftmaxCrossEntropyOp() {
     }
@@ -42,8 +34,7 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
     SoftmaxCrossEntropyOp(SameDiff sd, SDVariable[] inputs, XentOptions o, LossReduce reduce, boolean hasWeights,
                           boolean hasMask) {
         super(sd, inputs);
-        addTArgument(o.labelSmoothing(), o.temperature(), o.zLoss());
-        addIArgument(reduce.ordinal(), o.ignoreIndex(), hasWeights ? 1 : 0, hasMask ? 1 : 0);
+        CrossEntropyArgs.encode(this, o, reduce, hasWeights, hasMask);
     }
 
     @Override
@@ -74,7 +65,7 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
 
     @Override
     INDArray compute(List<INDArray> in) {
-        Args a = Args.of(this, in, 0);
+        CrossEntropyArgs a = CrossEntropyArgs.decode(this, in, 0);
         shared.remove();
         boolean share = feedsLogitsGradient();
         XentKernel.Output mode = a.reduce == LossReduce.NONE
@@ -89,8 +80,9 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
                 return r.loss();
             case SUM:
                 return Nd4j.scalar(a.logits.dataType(), r.lossSum());
-            default:
-                return Nd4j.scalar(a.logits.dataType(), r.lossSum() / a.logits.size(0));
+            default:        // the means; an empty batch has mean 0 (safe division), as its sum
+                long n = a.logits.size(0);
+                return Nd4j.scalar(a.logits.dataType(), n == 0 ? 0.0 : r.lossSum() / n);
         }
     }
 
@@ -108,7 +100,7 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
             for (String id : consumers) {
                 SameDiffOp consumer = sameDiff.getOps().get(id);
                 if (consumer != null && consumer.getOp() instanceof SoftmaxCrossEntropyBpOp
-                        && ((SoftmaxCrossEntropyBpOp) consumer.getOp()).isForLogits()) {
+                        && CrossEntropyArgs.wrt((SoftmaxCrossEntropyBpOp) consumer.getOp()) == CrossEntropyArgs.WRT_LOGITS) {
                     return true;
                 }
             }
@@ -131,70 +123,21 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
         SDVariable g = grads.get(0);
         SDVariable[] args = args();
         SDVariable loss = outputVariable();
-        double[] t = tArgs();
-        long[] i = iArgs();
         List<SDVariable> out = new ArrayList<>();
-        out.add(new SoftmaxCrossEntropyBpOp(sameDiff, args, loss, g, t, i, SoftmaxCrossEntropyBpOp.WRT_LOGITS).outputVariable());
+        out.add(new SoftmaxCrossEntropyBpOp(sameDiff, this, loss, g, CrossEntropyArgs.WRT_LOGITS).outputVariable());
         SDVariable labels = args[1];
         out.add(labels.dataType().isFPType()
-                ? new SoftmaxCrossEntropyBpOp(sameDiff, args, loss, g, t, i, SoftmaxCrossEntropyBpOp.WRT_LABELS).outputVariable()
+                ? new SoftmaxCrossEntropyBpOp(sameDiff, this, loss, g, CrossEntropyArgs.WRT_LABELS).outputVariable()
                 : sameDiff.zerosLike(labels));                    // integer class ids: no gradient, never executed
-        int next = 2;
-        if (i[I_HAS_WEIGHTS] != 0) {
-            out.add(sameDiff.zerosLike(args[next++]));            // a constant: never executed
+        if (CrossEntropyArgs.hasWeights(this)) {
+            out.add(sameDiff.zerosLike(args[CrossEntropyArgs.WEIGHTS_INPUT]));   // a constant: never executed
         }
-        if (i[I_HAS_MASK] != 0) {
-            SDVariable mask = args[next];
+        if (CrossEntropyArgs.hasMask(this)) {
+            SDVariable mask = args[CrossEntropyArgs.maskInput(this)];
             out.add(mask.dataType().isFPType()
-                    ? new SoftmaxCrossEntropyBpOp(sameDiff, args, loss, g, t, i, SoftmaxCrossEntropyBpOp.WRT_MASK).outputVariable()
+                    ? new SoftmaxCrossEntropyBpOp(sameDiff, this, loss, g, CrossEntropyArgs.WRT_MASK).outputVariable()
                     : sameDiff.zerosLike(mask));
         }
         return out;
-    }
-
-    /** The decoded inputs and arguments of one execution, shared with the backward op. */
-    static final class Args {
-        final INDArray logits;
-        final INDArray labels;
-        final INDArray mask;
-        final XentOptions options;
-        final LossReduce reduce;
-
-        private Args(INDArray logits, INDArray labels, INDArray mask, XentOptions options, LossReduce reduce) {
-            this.logits = logits;
-            this.labels = labels;
-            this.mask = mask;
-            this.options = options;
-            this.reduce = reduce;
-        }
-
-        /** @param trailing inputs after the forward op's own (the backward op's loss and upstream gradient) */
-        static Args of(JavaKernelOp op, List<INDArray> in, int trailing) {
-            boolean hasWeights = op.iArg(I_HAS_WEIGHTS) != 0;
-            boolean hasMask = op.iArg(I_HAS_MASK) != 0;
-            int expected = 2 + (hasWeights ? 1 : 0) + (hasMask ? 1 : 0) + trailing;
-            if (in.size() != expected) {
-                throw new IllegalStateException(op.opName() + ": expected " + expected + " inputs, got " + in.size());
-            }
-            int next = 2;
-            double[] w = null;
-            if (hasWeights) {
-                INDArray wa = in.get(next++);
-                if (wa.rank() != 1) {
-                    throw new IllegalArgumentException("classWeights must be a vector [K], got shape "
-                            + Arrays.toString(wa.shape()));
-                }
-                w = wa.toDoubleVector();
-            }
-            INDArray mask = hasMask ? in.get(next) : null;
-            XentOptions o = XentOptions.builder()
-                    .classWeights(w)
-                    .labelSmoothing(op.tArg(0))
-                    .temperature(op.tArg(1))
-                    .zLoss(op.tArg(2))
-                    .ignoreIndex(op.iArg(I_IGNORE_INDEX))
-                    .build();
-            return new Args(in.get(0), in.get(1), mask, o, LossReduce.values()[op.iArg(I_REDUCE)]);
-        }
     }
 }

@@ -1,8 +1,8 @@
 package io.github.xent4j.samediff;
 
+import io.github.xent4j.ShapeRules;
 import io.github.xent4j.XentKernel;
 import io.github.xent4j.XentOptions;
-import java.util.Arrays;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -44,10 +44,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  *
  * <h2>Registration</h2>
- * The ops are registered with SameDiff automatically when ND4J starts (see
- * {@link XentOpsRegistration}), and again by this class's static initializer. Graphs saved with
- * them ({@code sd.save}) load only in Java SameDiff with xent4j on the classpath.
- * {@link #register()} is public for programs started with
+ * The ops are registered with SameDiff automatically when a program uses SameDiff (see
+ * {@link XentOpsRegistration}; a program that never does pays nothing), and by this class's
+ * static initializer. Graphs saved with them ({@code sd.save}) load only in Java SameDiff with
+ * xent4j on the classpath. {@link #register()} is public for programs started with
  * {@code -Dxent4j.samediff.autoRegister=false}.
  *
  * <h2>Execution</h2>
@@ -311,13 +311,8 @@ public final class XentSameDiff {
 
     private static void checkDimension(SDVariable x, int dimension) {
         long[] s = knownShape(x);
-        if (s == null) {
-            return;
-        }
-        int rank = s.length;
-        if (rank < 1 || dimension < -rank || dimension >= rank) {
-            throw new IllegalArgumentException("dimension must be in [" + (-rank) + ", " + (rank - 1) + "] for x of shape "
-                    + Arrays.toString(s) + " (variable " + x.name() + "), got " + dimension);
+        if (s != null) {
+            ShapeRules.checkDimension("x", s, dimension, variable(x));
         }
     }
 
@@ -327,39 +322,21 @@ public final class XentSameDiff {
         if (z == null) {
             return;
         }
-        if (z.length != 2) {
-            throw new IllegalArgumentException("logits must have rank 2, shape [N, K], got shape " + Arrays.toString(z)
-                    + " (variable " + logits.name() + ")");
-        }
-        long n = z[0];
-        long k = z[1];
-        if (o.hasClassWeights() && k >= 0 && o.classWeightCount() != k) {
-            throw new IllegalArgumentException("classWeights must have length K = " + k
-                    + " (the number of classes, logits.size(1)), got length " + o.classWeightCount());
+        ShapeRules.checkLogitsRank(z, variable(logits));
+        if (o.hasClassWeights()) {
+            ShapeRules.checkClassWeightCount(o.classWeightCount(), z[1]);
         }
         long[] y = knownShape(labels);
         if (y != null) {
-            boolean ok = (y.length == 1 && same(y[0], n))
-                    || (y.length == 2 && same(y[0], n) && (same(y[1], k) || y[1] == 1));
-            if (!ok) {
-                throw new IllegalArgumentException("labels shape " + Arrays.toString(y) + " does not match logits "
-                        + Arrays.toString(z) + ": expected soft labels [N, K] or class ids [N, 1] or [N] (variable "
-                        + labels.name() + ")");
-            }
+            ShapeRules.labelsKind(y, z, variable(labels));
         }
         long[] m = mask == null ? null : knownShape(mask);
         if (m != null) {
-            boolean ok = (m.length == 1 && same(m[0], n))
-                    || (m.length == 2 && same(m[0], n) && (same(m[1], k) || m[1] == 1));
-            if (!ok) {
-                throw new IllegalArgumentException("mask shape " + Arrays.toString(m) + " does not match logits "
-                        + Arrays.toString(z) + ": expected per-example [N, 1] or [N], or per-output [N, K] (variable "
-                        + mask.name() + ")");
-            }
+            ShapeRules.maskKind(m, z, variable(mask));
         }
     }
 
-    private static boolean same(long a, long b) {
-        return a < 0 || b < 0 || a == b;
+    private static String variable(SDVariable v) {
+        return " (variable " + v.name() + ")";
     }
 }

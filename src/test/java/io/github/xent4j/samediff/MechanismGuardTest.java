@@ -86,7 +86,7 @@ class MechanismGuardTest {
     }
 
     @Test
-    void serviceFileIsPresentAndRegistersAtNd4jStartup() throws Exception {
+    void serviceFileIsPresentAndNd4jInstantiatesIt() throws Exception {
         Enumeration<URL> files = getClass().getClassLoader()
                 .getResources("META-INF/services/" + EnvironmentalAction.class.getName());
         boolean listed = false;
@@ -102,9 +102,19 @@ class MechanismGuardTest {
         }
         assertTrue(loaded, "ServiceLoader does not find XentOpsRegistration");
         Nd4j.zeros(1);
-        assertNull(XentOpsRegistration.startupFailure(), "registration at ND4J start-up failed");
-        assertTrue(XentOpsRegistration.registeredAtStartup(), "ND4J changed: Nd4j's start-up no longer instantiates the "
-                + "EnvironmentalAction services (Nd4j.initWithBackend), so the ops are not registered automatically");
+        assertNull(XentOpsRegistration.startupFailure(), "an automatic registration failed");
+        // That ND4J's start-up runs it, and when it registers: AutomaticRegistrationTest and
+        // SameDiffSerializationTest, in fresh JVMs.
+    }
+
+    @Test
+    void sameDiffReadsItsInferenceFactoryFromTheSettingXent4jSets() throws Exception {
+        assertEquals(XentOpsRegistration.INFERENCE_FACTORY_SETTING, SameDiff.class.getField("INFERENCE_FACTORY_CLASS").get(null),
+                "ND4J changed: SameDiff's class initialiser reads its inference factory from another setting");
+        SameDiff sd = SameDiff.create();
+        assertSame(new SameDiff.DefaultInferenceFactory().create(sd).getClass(),
+                new RegisteringInferenceFactory().create(sd).getClass(),
+                "ND4J changed: SameDiff's default inference factory creates another session class");
     }
 
     @Test

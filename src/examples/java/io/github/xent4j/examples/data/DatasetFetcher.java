@@ -61,7 +61,7 @@ import java.util.zip.GZIPInputStream;
  *       {@link IOException} lists every attempt and why it failed.</li>
  * </ul>
  *
- * <p>Usually reached through {@link Dataset#ensureAvailable(Path)}; the constructor exists
+ * <p>Usually reached through {@link ImageDataset#ensureAvailable(Path)}; the constructor exists
  * so tests can inject their own {@link Source}s.
  */
 public final class DatasetFetcher {
@@ -122,7 +122,7 @@ public final class DatasetFetcher {
     }
 
     /** The fetcher for a built-in dataset, with its default sources, reporting on standard error. */
-    public static DatasetFetcher forDataset(Dataset dataset) {
+    public static DatasetFetcher forDataset(ImageDataset dataset) {
         return new DatasetFetcher(dataset.name(), dataset.files(), dataset.sources(), dataset.fix(),
                 System.err);
     }
@@ -143,7 +143,16 @@ public final class DatasetFetcher {
         if (Files.isDirectory(target) && !hasLeftovers(target) && problems(target, false).isEmpty()) {
             return target;
         }
-        Files.createDirectories(target);
+        checkNoDirectoryInPlaceOfAFile(target);
+        try {
+            Files.createDirectories(target);
+            Files.newOutputStream(target.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+                    .close();
+        } catch (IOException e) {
+            throw new IOException(label + ": cannot write the datasets directory " + target + " (" + describe(e)
+                    + "), which fetching needs; make it writable, or point -D" + ImageDataset.ROOT_PROPERTY + " or "
+                    + ImageDataset.ROOT_ENV + " at a writable directory", e);
+        }
         synchronized (JVM_LOCK) {
             try (FileChannel channel = FileChannel.open(target.resolve(LOCK_FILE),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -158,6 +167,17 @@ public final class DatasetFetcher {
             }
         }
         return target;
+    }
+
+    /** A directory under a dataset file's name can be neither verified nor replaced: say so, instead of fetching. */
+    private void checkNoDirectoryInPlaceOfAFile(Path dir) throws IOException {
+        for (DatasetFile file : files) {
+            Path path = dir.resolve(file.name());
+            if (Files.isDirectory(path)) {
+                throw new IOException(label + ": " + path + " is a directory, where the dataset file " + file.name()
+                        + " should be; move or delete it, and the file is fetched on the next run");
+            }
+        }
     }
 
     private void fetch(Path dir, List<DatasetFile> missing) throws IOException {

@@ -15,7 +15,7 @@ import java.util.Locale;
  * }</pre>
  *
  * <p>Arguments: dataset names ({@code mnist}, {@code fashion}); none means both. The root is
- * {@link Dataset#defaultRoot()} ({@code -Dxent4j.datasets.dir=...} or
+ * {@link ImageDataset#defaultRoot()} ({@code -Dxent4j.datasets.dir=...} or
  * {@code XENT4J_DATASETS_DIR} to change it). Exits with status 1 and the reason on standard
  * error if a dataset could not be obtained, 2 on a bad argument.
  */
@@ -25,21 +25,21 @@ public final class FetchDatasets {
     }
 
     public static void main(String[] args) {
-        List<Dataset> wanted = new ArrayList<>();
+        List<ImageDataset> wanted = new ArrayList<>();
         for (String arg : args) {
             try {
-                wanted.add(Dataset.valueOf(arg.toUpperCase(Locale.ROOT)));
+                wanted.add(ImageDataset.valueOf(arg.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 System.err.println("unknown dataset '" + arg + "'; expected mnist or fashion");
                 System.exit(2);
             }
         }
         if (wanted.isEmpty()) {
-            wanted = List.of(Dataset.values());
+            wanted = List.of(ImageDataset.values());
         }
-        Path root = Dataset.defaultRoot();
+        Path root = ImageDataset.defaultRoot();
         int failures = 0;
-        for (Dataset dataset : wanted) {
+        for (ImageDataset dataset : wanted) {
             long start = System.nanoTime();
             try {
                 Path dir = dataset.ensureAvailable(root);

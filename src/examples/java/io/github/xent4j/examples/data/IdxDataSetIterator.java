@@ -46,7 +46,7 @@ import java.util.Random;
  * {@code AsyncDataSetIterator}). Not safe for use by several threads at once.
  *
  * <pre>{@code
- * MnistData train = MnistData.load(Dataset.MNIST, true);
+ * MnistData train = MnistData.load(ImageDataset.MNIST, true);
  * DataSetIterator it = new IdxDataSetIterator(train, 128, 42);              // one-hot labels
  * DataSetIterator quick = IdxDataSetIterator.builder(train)
  *         .batchSize(64).seed(7).numExamples(6_400).classIndexLabels(true).build();

@@ -26,7 +26,7 @@ import java.util.Objects;
  * {@link IdxDataSetIterator} hands out copies.
  *
  * <pre>{@code
- * MnistData train = MnistData.load(Dataset.MNIST, true);   // fetches on first use
+ * MnistData train = MnistData.load(ImageDataset.MNIST, true);   // fetches on first use
  * DataSetIterator it = new IdxDataSetIterator(train, 128, 42);
  * }</pre>
  */
@@ -63,9 +63,9 @@ public final class MnistData {
         this.labels = IdxReader.oneHot(this.classIds, this.labelNames.size());
     }
 
-    /** {@link #load(Dataset, boolean, Path)} with the {@linkplain Dataset#defaultRoot() default root}. */
-    public static MnistData load(Dataset dataset, boolean train) throws IOException {
-        return load(dataset, train, Dataset.defaultRoot());
+    /** {@link #load(ImageDataset, boolean, Path)} with the {@linkplain ImageDataset#defaultRoot() default root}. */
+    public static MnistData load(ImageDataset dataset, boolean train) throws IOException {
+        return load(dataset, train, ImageDataset.defaultRoot());
     }
 
     /**
@@ -77,7 +77,7 @@ public final class MnistData {
      * @param datasetsRoot the datasets root holding {@code mnist/} and {@code fashion/}
      * @throws IOException if the files cannot be obtained or read
      */
-    public static MnistData load(Dataset dataset, boolean train, Path datasetsRoot) throws IOException {
+    public static MnistData load(ImageDataset dataset, boolean train, Path datasetsRoot) throws IOException {
         Path dir = dataset.ensureAvailable(datasetsRoot);
         return read(dir.resolve(dataset.images(train).name()), dir.resolve(dataset.labels(train).name()),
                 dataset.labelNames());

@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Temporary files are named {@code .<target name>.<random>.tmp}. A JVM shutdown (Ctrl-C)
  * during a write deletes the temporary file; only a hard kill ({@code kill -9}, power loss)
- * can leave one behind, and it never replaces the target.
+ * can leave one behind; it never replaces the target, and {@link #removeStaleTemporaries}
+ * deletes it at the next start.
  */
 public final class AtomicFiles {
 
@@ -80,6 +81,75 @@ public final class AtomicFiles {
             Files.deleteIfExists(tmp);
             IN_FLIGHT.remove(tmp);
         }
+    }
+
+    /**
+     * Checks, before any work is done, that {@link #write} will be able to write {@code target}:
+     * its directory exists or can be created, and a file can be created in it; {@code target}
+     * itself is not a directory.
+     *
+     * @param option the command-line option that named the file, for the message
+     * @throws MnistApp.UsageException saying what failed and why
+     */
+    public static void checkWritable(Path target, String option) {
+        Path absolute = target.toAbsolutePath().normalize();
+        if (Files.isDirectory(absolute)) {
+            throw new MnistApp.UsageException(option + " " + target + ": is a directory; give a file name");
+        }
+        checkWritableDirectory(absolute.getParent(), option + " " + target);
+    }
+
+    /**
+     * Checks that {@code dir} exists or can be created, and that files can be created in it.
+     *
+     * @param what names the option and path, for the message
+     * @throws MnistApp.UsageException saying what failed and why
+     */
+    public static void checkWritableDirectory(Path dir, String what) {
+        Path absolute = dir.toAbsolutePath().normalize();
+        for (Path p = absolute; p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new MnistApp.UsageException(what + ": cannot create directory " + absolute + ", because "
+                            + p + " is a file, not a directory");
+                }
+                break;
+            }
+        }
+        try {
+            Files.createDirectories(absolute);
+            Path probe = Files.createTempFile(absolute, ".xent4j-write-check.", ".tmp");
+            Files.delete(probe);
+        } catch (IOException | SecurityException e) {
+            throw new MnistApp.UsageException(what + ": cannot write files in " + absolute + " ("
+                    + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.toString()) + ")");
+        }
+    }
+
+    /**
+     * Deletes the temporary files that an interrupted {@link #write} of {@code target} left
+     * behind (a hard kill during the write): {@code .<target name>.<random>.tmp} in its directory.
+     *
+     * @return how many were deleted
+     */
+    public static int removeStaleTemporaries(Path target) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path dir = absolute.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return 0;
+        }
+        String prefix = "." + absolute.getFileName() + ".";
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> stale = Files.newDirectoryStream(dir,
+                p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp")
+                        && !IN_FLIGHT.contains(p))) {
+            for (Path p : stale) {
+                if (Files.isRegularFile(p) && Files.deleteIfExists(p)) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
     }
 
     /** Writes a string (UTF-8) atomically. */

@@ -38,7 +38,7 @@ import java.util.Map;
  * {@code (1 - alpha) * T * (softmax(z / T) - y)} pushes the logit gaps to grow with T), a
  * different objective; it is not what this command does.
  *
- * <p>Implementation: {@link Networks#distillationGraph} puts two {@code LossSoftmaxCrossEntropy}
+ * <p>Implementation: {@link MnistNetworks#distillationGraph} puts two {@code LossSoftmaxCrossEntropy}
  * heads on the student's logits, one with {@code temperature(T)} (which applies the T²) on the
  * labels {@code alpha * q}, one plain on {@code (1 - alpha) * y}. The labels are scaled instead
  * of the losses; xent4j's gradient is exact for labels that do not sum to 1, so this is the
@@ -106,6 +106,7 @@ final class DistillCommand extends MnistApp.PrintingCommand {
             throw new MnistApp.UsageException("--teacher: no model file at " + teacherFile
                     + " (train one first, e.g. train --model lenet --output " + teacherFile + ")");
         }
+        Runs.prepareOutputs(run, err);
         Runs.applyThreads(run.threads);
         MultiLayerNetwork teacherNet = loadTeacher(teacherFile, config);
         Trainer.Data plain = Runs.loadData(config);
@@ -144,11 +145,11 @@ final class DistillCommand extends MnistApp.PrintingCommand {
     static INDArray softTargets(MultiLayerNetwork teacher, MnistData train, double temperature) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             int n = train.numExamples();
-            INDArray soft = Nd4j.create(train.labels().dataType(), n, Networks.CLASSES);
+            INDArray soft = Nd4j.create(train.labels().dataType(), n, MnistNetworks.CLASSES);
             for (int from = 0; from < n; from += 1000) {
                 int to = Math.min(n, from + 1000);
                 INDArray x = train.features().get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-                INDArray logits = Networks.logits(teacher, x).castTo(soft.dataType());
+                INDArray logits = MnistNetworks.logits(teacher, x).castTo(soft.dataType());
                 soft.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())
                         .assign(Nd4j.nn().softmax(logits.divi(temperature), 1));
             }
@@ -156,7 +157,7 @@ final class DistillCommand extends MnistApp.PrintingCommand {
         }
     }
 
-    /** {@code [alpha * q, (1 - alpha) * onehot]}, the labels of {@link Networks#distillationGraph}. */
+    /** {@code [alpha * q, (1 - alpha) * onehot]}, the labels of {@link MnistNetworks#distillationGraph}. */
     static INDArray distillationLabels(INDArray q, MnistData train, double alpha) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return Nd4j.hstack(q.mul(alpha), train.labels().mul(1 - alpha));

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The DL4J engine: {@link MultiLayerNetwork}s from {@link Networks}, and for distillation the
- * {@link ComputationGraph} of {@link Networks#distillationGraph}. Checkpoints are DL4J's own
+ * The DL4J engine: {@link MultiLayerNetwork}s from {@link MnistNetworks}, and for distillation the
+ * {@link ComputationGraph} of {@link MnistNetworks#distillationGraph}. Checkpoints are DL4J's own
  * model zips with the updater (Adam) state, so {@code MultiLayerNetwork.load(file, true)} or
  * {@code ComputationGraph.load(file, true)} opens them outside this example too.
  */
@@ -27,8 +27,8 @@ public final class Dl4jEngine implements Engine {
     @Override
     public TrainableModel create(TrainConfig config) {
         return config.distillation() != null
-                ? new Graph(Networks.distillationGraph(config))
-                : new Multi(Networks.network(config));
+                ? new Graph(MnistNetworks.distillationGraph(config))
+                : new Multi(MnistNetworks.network(config));
     }
 
     @Override
@@ -120,7 +120,7 @@ public final class Dl4jEngine implements Engine {
 
         @Override
         public double fit(INDArray features, INDArray labels) {
-            int k = Networks.CLASSES;
+            int k = MnistNetworks.CLASSES;
             if (labels.columns() != 2 * k) {
                 throw new IllegalArgumentException("distillation labels must be [B, " + 2 * k
                         + "] (alpha * soft, then (1 - alpha) * one-hot), got [" + labels.rows() + ", "

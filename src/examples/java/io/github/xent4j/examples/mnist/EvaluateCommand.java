@@ -1,6 +1,6 @@
 package io.github.xent4j.examples.mnist;
 
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import io.github.xent4j.examples.data.MnistData;
 import org.nd4j.evaluation.classification.Evaluation;
 import picocli.CommandLine.Command;
@@ -25,7 +25,7 @@ final class EvaluateCommand extends MnistApp.PrintingCommand {
 
     @Option(names = "--dataset", paramLabel = "NAME",
             description = "mnist or fashion (default: the one the model was trained on, else mnist).")
-    Dataset dataset;
+    ImageDataset dataset;
 
     @Option(names = "--test-limit", paramLabel = "N", defaultValue = "0",
             description = "Evaluate on the first N test examples only (default: all).")
@@ -43,6 +43,12 @@ final class EvaluateCommand extends MnistApp.PrintingCommand {
 
     @Override
     public Integer call() throws Exception {
+        if (metricsOut != null) {
+            AtomicFiles.checkWritable(metricsOut, "--metrics-out");
+        }
+        if (plots != null) {
+            AtomicFiles.checkWritableDirectory(plots, "--plots " + plots);
+        }
         if (!Files.isRegularFile(modelFile)) {
             throw new MnistApp.UsageException("no model file at " + modelFile);
         }
@@ -54,7 +60,7 @@ final class EvaluateCommand extends MnistApp.PrintingCommand {
         TrainableModel model = state != null
                 ? Engines.forName(state.config().engine()).restore(modelFile, state.config())
                 : Dl4jEngine.restoreAny(modelFile);
-        Dataset ds = dataset != null ? dataset : state != null ? state.config().dataset() : Dataset.MNIST;
+        ImageDataset ds = dataset != null ? dataset : state != null ? state.config().dataset() : ImageDataset.MNIST;
         MnistData test = Runs.limit(MnistData.load(ds, false), testLimit);
         Evaluation eval = Trainer.evaluate(model, test);
 

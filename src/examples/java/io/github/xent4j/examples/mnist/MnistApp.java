@@ -9,11 +9,12 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The MNIST example's command line: {@code train}, {@code evaluate}, {@code distill} and
- * {@code experiment}. Run through Maven from the project root:
+ * The MNIST example's command line: {@code train}, {@code evaluate} and {@code distill} (the
+ * research measurements are {@code io.github.xent4j.examples.mnist.Experiments}, in
+ * {@code src/jmh}). Run through Maven from the project root:
  * <pre>{@code
  * mvn -q -B test-compile exec:java -Dexec.args="train --model mlp"
- * mvn -q -B exec:java -Dexec.args="--help"
+ * mvn -q -B test-compile exec:java -Dexec.args="--help"
  * }</pre>
  *
  * <p>Exit status: 0 on success, 1 when a run fails (the reason on standard error), 2 for a
@@ -22,8 +23,7 @@ import java.nio.charset.StandardCharsets;
 @Command(name = "mnist", mixinStandardHelpOptions = true, version = "xent4j MNIST example 0.1.0",
         description = "Trains and evaluates MNIST / Fashion-MNIST classifiers with xent4j's "
                 + "LossSoftmaxCrossEntropy (or DL4J's LossMCXENT, for comparison).",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, DistillCommand.class, ExperimentCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvaluateCommand.class, DistillCommand.class, CommandLine.HelpCommand.class})
 public final class MnistApp implements Runnable {
 
     @CommandLine.Spec
@@ -32,7 +32,7 @@ public final class MnistApp implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing a command: train, evaluate, distill or experiment");
+                "missing a command: train, evaluate or distill");
     }
 
     public static void main(String[] args) {
@@ -49,8 +49,12 @@ public final class MnistApp implements Runnable {
         return cl.execute(args);
     }
 
-    static CommandLine commandLine(PrintStream out, PrintStream err) {
+    /** The app's command line, with {@code extraCommands} (annotated command classes) added. */
+    static CommandLine commandLine(PrintStream out, PrintStream err, Class<?>... extraCommands) {
         CommandLine cl = new CommandLine(new MnistApp(), new StreamFactory(out, err));
+        for (Class<?> c : extraCommands) {
+            cl.addSubcommand(c);
+        }
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setCaseInsensitiveEnumValuesAllowed(true);

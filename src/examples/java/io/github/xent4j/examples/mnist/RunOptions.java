@@ -1,6 +1,6 @@
 package io.github.xent4j.examples.mnist;
 
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ final class RunOptions {
 
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "mnist",
             description = "mnist or fashion (default: ${DEFAULT-VALUE}); fetched and verified on first use.")
-    Dataset dataset;
+    ImageDataset dataset;
 
     @Option(names = "--train-limit", paramLabel = "N", defaultValue = "0",
             description = "Train on the first N training examples only (default: all 60,000).")

@@ -24,7 +24,7 @@ final class Runs {
      * Native threads when {@code --threads} is not given: 1. On the 2-core reference machine one
      * thread trained the MLP 2.7x (idle) to 16x (loaded: OpenMP workers spin-wait for a core that
      * another process holds) faster than two; two were 27% faster only for LeNet on an idle
-     * machine. See README "MNIST example" for the measurements.
+     * machine. See src/site/markdown/examples.md for the measurements.
      */
     static final int DEFAULT_THREADS = 1;
     static final String DEFAULT_THREADS_TEXT = "1";
@@ -146,6 +146,27 @@ final class Runs {
             }
         });
         return flat;
+    }
+
+    /**
+     * Before training: checks that {@code --output}, {@code --metrics-out} and {@code --plots} can
+     * be written (a usage error saying what failed and why, not a failure after the first epoch
+     * or the whole run), and removes the temporary files an interrupted checkpoint write of
+     * {@code --output} left behind.
+     */
+    static void prepareOutputs(RunOptions run, PrintStream err) throws IOException {
+        AtomicFiles.checkWritable(run.output, "--output");
+        if (run.metricsOut != null) {
+            AtomicFiles.checkWritable(run.metricsOut, "--metrics-out");
+        }
+        if (run.plots != null) {
+            AtomicFiles.checkWritableDirectory(run.plots, "--plots " + run.plots);
+        }
+        int stale = AtomicFiles.removeStaleTemporaries(run.output);
+        if (stale > 0) {
+            err.println("removed " + stale + " temporary file" + (stale == 1 ? "" : "s") + " of " + run.output
+                    + " left by an interrupted checkpoint write");
+        }
     }
 
     static Trainer.Options trainerOptions(RunOptions run, PrintStream out, PrintStream err) {

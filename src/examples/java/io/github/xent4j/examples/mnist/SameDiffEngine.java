@@ -34,7 +34,7 @@ import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
- * The SameDiff engine ({@code --engine samediff}): the MLP of {@link Networks} (784-512-256-10,
+ * The SameDiff engine ({@code --engine samediff}): the MLP of {@link MnistNetworks} (784-512-256-10,
  * ReLU) as a SameDiff graph whose loss is {@link XentSameDiff#softmaxCrossEntropy} with
  * {@code MEAN} reduction, trained by {@code sd.fit} with the same Adam schedule as the DL4J
  * engine. He-normal initialisation for the hidden layers and Xavier for the output, drawn from
@@ -73,11 +73,11 @@ public final class SameDiffEngine implements Engine {
         check(config);
         Nd4j.getRandom().setSeed(config.seed());
         SameDiff sd = SameDiff.create();
-        SDVariable in = sd.placeHolder(INPUT, DataType.FLOAT, -1, Networks.PIXELS);
-        SDVariable label = sd.placeHolder(LABEL, DataType.FLOAT, -1, Networks.CLASSES);
-        SDVariable h1 = sd.nn().relu(dense(sd, "0", in, Networks.PIXELS, 512, true), 0);
+        SDVariable in = sd.placeHolder(INPUT, DataType.FLOAT, -1, MnistNetworks.PIXELS);
+        SDVariable label = sd.placeHolder(LABEL, DataType.FLOAT, -1, MnistNetworks.CLASSES);
+        SDVariable h1 = sd.nn().relu(dense(sd, "0", in, MnistNetworks.PIXELS, 512, true), 0);
         SDVariable h2 = sd.nn().relu(dense(sd, "1", h1, 512, 256, true), 0);
-        SDVariable logits = dense(sd, "2", h2, 256, Networks.CLASSES, false);
+        SDVariable logits = dense(sd, "2", h2, 256, MnistNetworks.CLASSES, false);
         sd.nn().softmax(PROBABILITIES, logits, 1);
         XentOptions options = XentOptions.builder().labelSmoothing(config.labelSmoothing())
                 .temperature(config.temperature()).build();

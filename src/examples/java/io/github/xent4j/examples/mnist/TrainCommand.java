@@ -88,6 +88,7 @@ final class TrainCommand extends MnistApp.PrintingCommand {
         }
         TrainConfig config = Runs.resolve(cli, run, spec.commandLine().getParseResult(), optionKeys(), "train");
         Runs.validate(config);
+        Runs.prepareOutputs(run, err);
         Runs.applyThreads(run.threads);
         Trainer.Data data = Runs.loadData(config);
         Trainer.Result r = Trainer.run("train", config, data, Runs.trainerOptions(run, out, err));
@@ -103,7 +104,7 @@ final class TrainCommand extends MnistApp.PrintingCommand {
         if (!"dl4j".equals(engine)) {
             sb.append('-').append(engine);
         }
-        if (run.dataset != io.github.xent4j.examples.data.Dataset.MNIST) {
+        if (run.dataset != io.github.xent4j.examples.data.ImageDataset.MNIST) {
             sb.append('-').append(run.dataset.directoryName());
         }
         return sb.toString();

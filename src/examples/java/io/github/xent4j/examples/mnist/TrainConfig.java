@@ -1,6 +1,6 @@
 package io.github.xent4j.examples.mnist;
 
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -31,7 +31,7 @@ import java.util.Objects;
  * @param testLimit      use only the first this many test examples (0 = all)
  * @param distillation   teacher settings for {@code distill}; {@code null} for {@code train}
  */
-public record TrainConfig(ModelKind model, LossKind loss, String engine, Dataset dataset, int epochs,
+public record TrainConfig(ModelKind model, LossKind loss, String engine, ImageDataset dataset, int epochs,
                           int batchSize, double learningRate, double lrDecay, long seed,
                           double labelSmoothing, double temperature, int studentHidden,
                           int trainLimit, int testLimit, Distillation distillation) {
@@ -127,7 +127,7 @@ public record TrainConfig(ModelKind model, LossKind loss, String engine, Dataset
                 ModelKind.valueOf(str(m, "model").toUpperCase(Locale.ROOT)),
                 LossKind.valueOf(str(m, "loss").toUpperCase(Locale.ROOT)),
                 str(m, "engine"),
-                Dataset.valueOf(str(m, "dataset").toUpperCase(Locale.ROOT)),
+                ImageDataset.valueOf(str(m, "dataset").toUpperCase(Locale.ROOT)),
                 num(m, "epochs").intValue(),
                 num(m, "batch_size").intValue(),
                 num(m, "lr").doubleValue(),

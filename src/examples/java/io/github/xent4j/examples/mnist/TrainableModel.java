@@ -14,7 +14,7 @@ public interface TrainableModel {
      * @param features FLOAT {@code [B, 784]}, pixels in [0, 1]
      * @param labels   FLOAT {@code [B, 10]} one-hot, or, for distillation, {@code [B, 20]}:
      *                 {@code alpha * q} then {@code (1 - alpha) * y} (see
-     *                 {@link Networks#distillationGraph})
+     *                 {@link MnistNetworks#distillationGraph})
      * @return the minibatch's mean loss before the step
      */
     double fit(INDArray features, INDArray labels);

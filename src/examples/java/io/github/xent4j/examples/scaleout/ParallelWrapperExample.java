@@ -1,7 +1,8 @@
 package io.github.xent4j.examples.scaleout;
 
+import io.github.xent4j.examples.mnist.MnistNetworks;
 import io.github.xent4j.XentOptions;
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import io.github.xent4j.examples.data.IdxDataSetIterator;
 import io.github.xent4j.examples.data.MnistData;
 import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
@@ -87,8 +88,8 @@ public final class ParallelWrapperExample implements Callable<Integer> {
         if (threads > 0) {
             setNativeThreads(threads);
         }
-        MnistData train = MnistData.load(Dataset.MNIST, true, Dataset.defaultRoot());
-        MnistData test = MnistData.load(Dataset.MNIST, false, Dataset.defaultRoot());
+        MnistData train = MnistData.load(ImageDataset.MNIST, true, ImageDataset.defaultRoot());
+        MnistData test = MnistData.load(ImageDataset.MNIST, false, ImageDataset.defaultRoot());
         LossSoftmaxCrossEntropy loss = new LossSoftmaxCrossEntropy(
                 XentOptions.builder().labelSmoothing(labelSmoothing).build());
         System.out.printf(Locale.ROOT, "MNIST MLP 784-512-256-10, %s, mixup alpha %s, %d epochs, batch %d, seed %d, "
@@ -101,7 +102,7 @@ public final class ParallelWrapperExample implements Callable<Integer> {
                     "--batch-size " + batchSize + " must be a multiple of --workers " + workers);
         }
         if (m != Mode.PARALLEL) {
-            MultiLayerNetwork net = ScaleoutMlp.create(loss, seed);
+            MultiLayerNetwork net = MnistNetworks.mlp(loss, seed);
             long t0 = System.nanoTime();
             trainSingle(net, trainIterator(train, batchSize, seed, trainLimit, mixupAlpha), epochs);
             results.add(result("single process, batch " + batchSize, net, test, t0));
@@ -110,7 +111,7 @@ public final class ParallelWrapperExample implements Callable<Integer> {
             // The same global minibatch, split across the workers: as many updates per epoch as
             // in one process. (Each worker fitting the whole batch size halves the updates and,
             // with Adam's state averaged, cost 2 to 4 points of accuracy here.)
-            MultiLayerNetwork net = ScaleoutMlp.create(loss, seed);
+            MultiLayerNetwork net = MnistNetworks.mlp(loss, seed);
             long t0 = System.nanoTime();
             trainParallel(net, trainIterator(train, batchSize / workers, seed, trainLimit, mixupAlpha), epochs,
                     workers, averagingFrequency);
@@ -119,7 +120,7 @@ public final class ParallelWrapperExample implements Callable<Integer> {
         }
         for (Result r : results) {
             System.out.printf(Locale.ROOT, "%-60s test accuracy %.4f  train time %6.1f s  loss %s%n",
-                    r.name(), r.accuracy(), r.seconds(), ScaleoutMlp.outputLoss(r.model()));
+                    r.name(), r.accuracy(), r.seconds(), MnistNetworks.outputLoss(r.model()));
         }
         return 0;
     }

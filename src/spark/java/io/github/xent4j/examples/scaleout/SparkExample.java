@@ -1,7 +1,8 @@
 package io.github.xent4j.examples.scaleout;
 
+import io.github.xent4j.examples.mnist.MnistNetworks;
 import io.github.xent4j.XentOptions;
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import io.github.xent4j.examples.data.MnistData;
 import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
 import org.apache.spark.SparkConf;
@@ -72,11 +73,11 @@ public final class SparkExample implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MnistData train = MnistData.load(Dataset.MNIST, true, Dataset.defaultRoot());
-        MnistData test = MnistData.load(Dataset.MNIST, false, Dataset.defaultRoot());
+        MnistData train = MnistData.load(ImageDataset.MNIST, true, ImageDataset.defaultRoot());
+        MnistData test = MnistData.load(ImageDataset.MNIST, false, ImageDataset.defaultRoot());
         LossSoftmaxCrossEntropy loss = new LossSoftmaxCrossEntropy(
                 XentOptions.builder().labelSmoothing(labelSmoothing).build());
-        MultiLayerNetwork net = ScaleoutMlp.create(loss, seed);
+        MultiLayerNetwork net = MnistNetworks.mlp(loss, seed);
         DataSetIterator batches = ParallelWrapperExample.trainIterator(train, batchSize, seed, trainLimit, mixupAlpha);
         System.out.printf(Locale.ROOT, "MNIST MLP 784-512-256-10, %s, mixup alpha %s, Spark local[%d], %d epochs on %s "
                         + "examples, batch %d per worker, averaging every %d minibatches%n", loss, mixupAlpha, workers,
@@ -88,7 +89,7 @@ public final class SparkExample implements Callable<Integer> {
             long t2 = System.nanoTime();
             double accuracy = ParallelWrapperExample.accuracy(net, test, testLimit);
             System.out.printf(Locale.ROOT, "Spark local[%d]: test accuracy %.4f, train time %.1f s (+ %.1f s Spark start), "
-                    + "loss %s%n", workers, accuracy, (t2 - t1) / 1e9, (t1 - t0) / 1e9, ScaleoutMlp.outputLoss(net));
+                    + "loss %s%n", workers, accuracy, (t2 - t1) / 1e9, (t1 - t0) / 1e9, MnistNetworks.outputLoss(net));
         }
         return 0;
     }

@@ -133,6 +133,26 @@ class DatasetFetcherTest {
     }
 
     @Test
+    void aDirectoryWhereAFileShouldBeIsAClearErrorAndNothingIsFetched() throws IOException {
+        FakeSource source = new FakeSource(GOOD);
+        Path dir = tmp.resolve("ds");
+        Files.createDirectories(dir.resolve("b-idx1-ubyte"));
+        IOException e = assertThrows(IOException.class, () -> fetcher(source).ensureAvailable(dir));
+        assertTrue(e.getMessage().contains(dir.toAbsolutePath().resolve("b-idx1-ubyte") + " is a directory, where the "
+                + "dataset file b-idx1-ubyte should be"), e.getMessage());
+        assertEquals(0, source.calls.get());
+    }
+
+    @Test
+    void aDatasetsDirectoryThatCannotBeCreatedSaysWhy() throws IOException {
+        Path file = Files.writeString(tmp.resolve("plain"), "x");
+        IOException e = assertThrows(IOException.class,
+                () -> fetcher(new FakeSource(GOOD)).ensureAvailable(file.resolve("ds")));
+        assertTrue(e.getMessage().contains("cannot write the datasets directory " + file.resolve("ds"))
+                && e.getMessage().contains(ImageDataset.ROOT_PROPERTY), e.getMessage());
+    }
+
+    @Test
     void corruptFileOfRightSizeIsReportedAndReplaced() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("ds"));
         Files.write(dir.resolve("b-idx1-ubyte"), B);
@@ -423,19 +443,19 @@ class DatasetFetcherTest {
 
     @Test
     void rootDirectoryProperty() {
-        String old = System.getProperty(Dataset.ROOT_PROPERTY);
+        String old = System.getProperty(ImageDataset.ROOT_PROPERTY);
         try {
-            System.setProperty(Dataset.ROOT_PROPERTY, tmp.toString());
-            assertEquals(tmp.toAbsolutePath(), Dataset.defaultRoot());
-            System.clearProperty(Dataset.ROOT_PROPERTY);
-            if (System.getenv(Dataset.ROOT_ENV) == null) {
-                assertEquals(Path.of("datasets").toAbsolutePath(), Dataset.defaultRoot());
+            System.setProperty(ImageDataset.ROOT_PROPERTY, tmp.toString());
+            assertEquals(tmp.toAbsolutePath(), ImageDataset.defaultRoot());
+            System.clearProperty(ImageDataset.ROOT_PROPERTY);
+            if (System.getenv(ImageDataset.ROOT_ENV) == null) {
+                assertEquals(Path.of("datasets").toAbsolutePath(), ImageDataset.defaultRoot());
             }
         } finally {
             if (old == null) {
-                System.clearProperty(Dataset.ROOT_PROPERTY);
+                System.clearProperty(ImageDataset.ROOT_PROPERTY);
             } else {
-                System.setProperty(Dataset.ROOT_PROPERTY, old);
+                System.setProperty(ImageDataset.ROOT_PROPERTY, old);
             }
         }
     }

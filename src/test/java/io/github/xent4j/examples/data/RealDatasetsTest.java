@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class RealDatasetsTest {
 
-    private static final Path ROOT = Dataset.defaultRoot();
+    private static final Path ROOT = ImageDataset.defaultRoot();
 
     private static void check(MnistData data, int n, int[] classCounts, double mean) {
         assertEquals(n, data.numExamples());
@@ -42,11 +42,11 @@ class RealDatasetsTest {
     @Test
     void mnist() throws IOException {
         long t0 = System.nanoTime();
-        Dataset.MNIST.ensureAvailable(ROOT);
+        ImageDataset.MNIST.ensureAvailable(ROOT);
         long t1 = System.nanoTime();
-        MnistData train = MnistData.load(Dataset.MNIST, true, ROOT);
+        MnistData train = MnistData.load(ImageDataset.MNIST, true, ROOT);
         long t2 = System.nanoTime();
-        MnistData test = MnistData.load(Dataset.MNIST, false, ROOT);
+        MnistData test = MnistData.load(ImageDataset.MNIST, false, ROOT);
 
         check(train, 60_000, new int[]{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}, 0.13066);
         check(test, 10_000, new int[]{980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}, 0.13251);
@@ -69,13 +69,13 @@ class RealDatasetsTest {
 
     @Test
     void fashion() throws IOException {
-        Path installed = ROOT.resolve(Dataset.FASHION.directoryName());
-        Assumptions.assumeTrue(Files.isDirectory(Dataset.DEBIAN_FASHION_DIR)
-                        || Files.exists(installed.resolve(Dataset.FASHION.images(true).name())),
-                "Fashion-MNIST is not installed: " + Dataset.DEBIAN_FASHION_DIR + " does not exist "
+        Path installed = ROOT.resolve(ImageDataset.FASHION.directoryName());
+        Assumptions.assumeTrue(Files.isDirectory(ImageDataset.DEBIAN_FASHION_DIR)
+                        || Files.exists(installed.resolve(ImageDataset.FASHION.images(true).name())),
+                "Fashion-MNIST is not installed: " + ImageDataset.DEBIAN_FASHION_DIR + " does not exist "
                         + "(sudo apt-get install -y dataset-fashion-mnist)");
-        MnistData train = MnistData.load(Dataset.FASHION, true, ROOT);
-        MnistData test = MnistData.load(Dataset.FASHION, false, ROOT);
+        MnistData train = MnistData.load(ImageDataset.FASHION, true, ROOT);
+        MnistData test = MnistData.load(ImageDataset.FASHION, false, ROOT);
 
         int[] train6000 = new int[10];
         Arrays.fill(train6000, 6000);

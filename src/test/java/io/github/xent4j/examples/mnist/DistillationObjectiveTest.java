@@ -1,6 +1,6 @@
 package io.github.xent4j.examples.mnist;
 
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class DistillationObjectiveTest {
 
     private static TrainConfig config(double t, double alpha) {
-        return new TrainConfig(TrainConfig.ModelKind.STUDENT, TrainConfig.LossKind.XENT4J, "dl4j", Dataset.MNIST, 1,
+        return new TrainConfig(TrainConfig.ModelKind.STUDENT, TrainConfig.LossKind.XENT4J, "dl4j", ImageDataset.MNIST, 1,
                 8, 0.001, 0.8, 5, 0, 1, 6, 0, 0, new TrainConfig.Distillation("teacher.zip", t, alpha));
     }
 
@@ -36,14 +36,14 @@ class DistillationObjectiveTest {
     void graphScoreIsAlphaTSquaredSoftPlusOneMinusAlphaHard() {
         double t = 4;
         double alpha = 0.9;
-        ComputationGraph graph = Networks.distillationGraph(config(t, alpha));
+        ComputationGraph graph = MnistNetworks.distillationGraph(config(t, alpha));
         Nd4j.getRandom().setSeed(1);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 8, Networks.PIXELS);
-        INDArray teacherLogits = Nd4j.randn(DataType.FLOAT, 8, Networks.CLASSES).muli(5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, MnistNetworks.PIXELS);
+        INDArray teacherLogits = Nd4j.randn(DataType.FLOAT, 8, MnistNetworks.CLASSES).muli(5);
         INDArray q = Nd4j.nn().softmax(teacherLogits.div(t), 1);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, Networks.CLASSES);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, MnistNetworks.CLASSES);
         for (int i = 0; i < 8; i++) {
-            y.putScalar(i, i % Networks.CLASSES, 1);
+            y.putScalar(i, i % MnistNetworks.CLASSES, 1);
         }
         // The student's logits: the output of the "soft" head (identity activation).
         INDArray z = graph.output(false, x)[1];
@@ -62,10 +62,10 @@ class DistillationObjectiveTest {
 
     @Test
     void teacherLogitsAreThePreSoftmaxActivations() {
-        MultiLayerNetwork net = Networks.network(new TrainConfig(TrainConfig.ModelKind.LENET,
-                TrainConfig.LossKind.XENT4J, "dl4j", Dataset.MNIST, 1, 8, 0.001, 0.8, 5, 0, 1, 0, 0, 0, null));
-        INDArray x = Nd4j.rand(DataType.FLOAT, 4, Networks.PIXELS);
-        INDArray logits = Networks.logits(net, x);
+        MultiLayerNetwork net = MnistNetworks.network(new TrainConfig(TrainConfig.ModelKind.LENET,
+                TrainConfig.LossKind.XENT4J, "dl4j", ImageDataset.MNIST, 1, 8, 0.001, 0.8, 5, 0, 1, 0, 0, 0, null));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, MnistNetworks.PIXELS);
+        INDArray logits = MnistNetworks.logits(net, x);
         INDArray probabilities = net.output(x);
         assertEquals(0, Nd4j.nn().softmax(logits, 1).sub(probabilities).amaxNumber().doubleValue(), 1e-6);
     }

@@ -1,6 +1,6 @@
 package io.github.xent4j.examples.mnist;
 
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +35,7 @@ class ReproducibilityTest {
     }
 
     private static TrainConfig config(int epochs, long seed) {
-        return new TrainConfig(TrainConfig.ModelKind.MLP, TrainConfig.LossKind.XENT4J, "dl4j", Dataset.MNIST, epochs,
+        return new TrainConfig(TrainConfig.ModelKind.MLP, TrainConfig.LossKind.XENT4J, "dl4j", ImageDataset.MNIST, epochs,
                 64, 0.001, 0.8, seed, 0.05, 1, 0, 1500, 500, null);
     }
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ class SameDiffEngineTest {
     }
 
     private static TrainConfig config(int epochs) {
-        return new TrainConfig(TrainConfig.ModelKind.MLP, TrainConfig.LossKind.XENT4J, "samediff", Dataset.MNIST,
+        return new TrainConfig(TrainConfig.ModelKind.MLP, TrainConfig.LossKind.XENT4J, "samediff", ImageDataset.MNIST,
                 epochs, 64, 0.001, 0.8, 11, 0.05, 1, 0, 1500, 500, null);
     }
 

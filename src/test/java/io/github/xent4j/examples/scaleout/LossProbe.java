@@ -1,5 +1,6 @@
 package io.github.xent4j.examples.scaleout;
 
+import io.github.xent4j.examples.mnist.MnistNetworks;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -45,7 +46,7 @@ final class LossProbe extends BaseTrainingListener implements Serializable {
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        ILossFunction loss = model instanceof MultiLayerNetwork net ? ScaleoutMlp.outputLoss(net) : null;
+        ILossFunction loss = model instanceof MultiLayerNetwork net ? MnistNetworks.outputLoss(net) : null;
         SEEN.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>())
                 .add(new Observation(System.identityHashCode(model), model, Thread.currentThread().getName(), loss,
                         model.score()));

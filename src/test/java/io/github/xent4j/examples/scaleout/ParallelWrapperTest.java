@@ -1,5 +1,6 @@
 package io.github.xent4j.examples.scaleout;
 
+import io.github.xent4j.examples.mnist.MnistNetworks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.xent4j.XentOptions;
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import io.github.xent4j.examples.data.MnistData;
 import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
 import java.io.IOException;
@@ -56,8 +57,8 @@ class ParallelWrapperTest {
 
     @BeforeAll
     static void load() throws IOException {
-        train = MnistData.load(Dataset.MNIST, true, Dataset.defaultRoot());
-        test = MnistData.load(Dataset.MNIST, false, Dataset.defaultRoot());
+        train = MnistData.load(ImageDataset.MNIST, true, ImageDataset.defaultRoot());
+        test = MnistData.load(ImageDataset.MNIST, false, ImageDataset.defaultRoot());
     }
 
     /** Asserts that {@code loss} is a {@code LossSoftmaxCrossEntropy} with exactly {@link #ALL}, option by option. */
@@ -79,7 +80,7 @@ class ParallelWrapperTest {
     @Test
     void everyWorkerTrainsWithAllOptionsAndAccuracyImproves() {
         LossSoftmaxCrossEntropy loss = new LossSoftmaxCrossEntropy(ALL);
-        MultiLayerNetwork net = ScaleoutMlp.create(loss, SEED);
+        MultiLayerNetwork net = MnistNetworks.mlp(loss, SEED);
         double before = ParallelWrapperExample.accuracy(net, test, TEST);
         LossProbe probe = new LossProbe("parallel-wrapper");
         try {
@@ -109,12 +110,12 @@ class ParallelWrapperTest {
             assertEquals(2 * batches, iterations, "every minibatch was trained once per epoch");
 
             // The network that comes back.
-            assertSame(loss, ScaleoutMlp.outputLoss(net));
-            assertAllOptions(ScaleoutMlp.outputLoss(net), "returned network");
+            assertSame(loss, MnistNetworks.outputLoss(net));
+            assertAllOptions(MnistNetworks.outputLoss(net), "returned network");
             MultiLayerNetwork restored = new MultiLayerNetwork(
                     MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations().toJson()));
             restored.init();
-            assertAllOptions(ScaleoutMlp.outputLoss(restored), "returned network's JSON configuration");
+            assertAllOptions(MnistNetworks.outputLoss(restored), "returned network's JSON configuration");
             assertTrue(!net.params().isInfinite().any() && !net.params().isNaN().any(), "parameters are finite");
             assertEquals(2, net.getEpochCount());
 
@@ -147,16 +148,16 @@ class ParallelWrapperTest {
     @Test
     void oneInstanceSharedByConcurrentWorkersEqualsSeparateInstances() throws Exception {
         LossSoftmaxCrossEntropy shared = new LossSoftmaxCrossEntropy(ALL);
-        MultiLayerNetwork a0 = ScaleoutMlp.create(shared, SEED);
-        MultiLayerNetwork a1 = ScaleoutMlp.create(shared, SEED);
-        assertSame(ScaleoutMlp.outputLoss(a0), ScaleoutMlp.outputLoss(a1), "one instance");
+        MultiLayerNetwork a0 = MnistNetworks.mlp(shared, SEED);
+        MultiLayerNetwork a1 = MnistNetworks.mlp(shared, SEED);
+        assertSame(MnistNetworks.outputLoss(a0), MnistNetworks.outputLoss(a1), "one instance");
 
-        MultiLayerNetwork b0 = ScaleoutMlp.create(new LossSoftmaxCrossEntropy(ALL), SEED);
+        MultiLayerNetwork b0 = MnistNetworks.mlp(new LossSoftmaxCrossEntropy(ALL), SEED);
         MultiLayerNetwork b1 = new MultiLayerNetwork(
-                MultiLayerConfiguration.fromJson(ScaleoutMlp.configuration(shared, SEED).toJson()));
+                MultiLayerConfiguration.fromJson(MnistNetworks.mlpConfiguration(shared, SEED).toJson()));
         b1.init();
-        assertNotSame(shared, ScaleoutMlp.outputLoss(b0), "separate instances");
-        assertNotSame(shared, ScaleoutMlp.outputLoss(b1), "separate instances");
+        assertNotSame(shared, MnistNetworks.outputLoss(b0), "separate instances");
+        assertNotSame(shared, MnistNetworks.outputLoss(b1), "separate instances");
 
         List<DataSet> shard0 = batches(1000, SEED);
         List<DataSet> shard1 = batches(1000, SEED + 1);

@@ -1,5 +1,6 @@
 package io.github.xent4j.examples.scaleout;
 
+import io.github.xent4j.examples.mnist.MnistNetworks;
 import static io.github.xent4j.examples.scaleout.ParallelWrapperTest.ALL;
 import static io.github.xent4j.examples.scaleout.ParallelWrapperTest.assertAllOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,11 +52,11 @@ class SparkSerializationTest {
     @ValueSource(strings = {"java", "kryo"})
     void configurationSurvivesSparkSerialization(String name) {
         LossSoftmaxCrossEntropy loss = new LossSoftmaxCrossEntropy(ALL);
-        MultiLayerConfiguration conf = ScaleoutMlp.configuration(loss, 42);
+        MultiLayerConfiguration conf = MnistNetworks.mlpConfiguration(loss, 42);
         MultiLayerConfiguration copy = roundTrip(serializer(name), conf);
         MultiLayerNetwork net = new MultiLayerNetwork(copy);
         net.init();
-        ILossFunction shipped = ScaleoutMlp.outputLoss(net);
+        ILossFunction shipped = MnistNetworks.outputLoss(net);
         assertAllOptions(shipped, name + " serialization");
 
         // Same score and gradient as the original, on soft labels.

