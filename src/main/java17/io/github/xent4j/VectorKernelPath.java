@@ -32,7 +32,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <h2>Numerics</h2>
  * Per row, in the compute type (float32; float64 for float64 inputs; half types are converted to
  * float32 and back): {@code u_k = (z_k - m) / t} with the row maximum {@code m},
- * {@code e_k = exp(u_k)} with {@link VectorExp} (the same polynomial on every CPU), and, summed
+ * {@code e_k = exp(u_k)} with a polynomial written with the Vector API (the same on every CPU), and, summed
  * in lanes over blocks of 256 elements and the blocks in float64: {@code r = sum of e_k} over
  * the entries below the maximum, the count {@code c} of maxima, {@code S = sum w_k y'_k} and
  * {@code D = sum w_k y'_k u_k}. Then in float64: {@code log sum exp = log1p(r + c - 1)},

@@ -18,4 +18,17 @@ interface VectorRows {
      * @return -1, or the first row whose values are invalid (then later rows are not computed)
      */
     int crossEntropy(VectorJob job, int from, int to);
+
+    /**
+     * {@code out[i] = exp(x[i])} with the kernel's exp ({@code jdk}: the JDK's
+     * {@code lanewise(EXP)} instead), for tests and measurements; float32 rows only.
+     */
+    default void exp(float[] x, float[] out, boolean jdk) {
+        throw new UnsupportedOperationException("float32 exp of the float64 rows");
+    }
+
+    /** As {@link #exp(float[], float[], boolean)}, float64 rows only. */
+    default void exp(double[] x, double[] out, boolean jdk) {
+        throw new UnsupportedOperationException("float64 exp of the float32 rows");
+    }
 }

@@ -2,8 +2,10 @@ package io.github.xent4j;
 
 import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
+import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -19,11 +21,13 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code m}; pass 2 {@code e_k = exp((z_k - m) / t)} (kept for pass 3), the sum of the
  * {@code e_k} of the non-maximal entries, the count of maxima, {@code S = sum w y'} and
  * {@code sum w y' (z - m) / t}, each summed in float64 lanes over blocks of {@value #BLOCK}
- * elements and the blocks in float64; pass 3 the gradient. Inner loops have no branches: the
- * last, partial vector of a row is blended.
+ * elements and the blocks in float64; pass 3 the gradient. Inner loops have no branches: rows
+ * are padded to whole vectors, with {@code -inf} for pass 1 and then with the row maximum and
+ * label 0 (exponential 1, excluded from the sum and from the count of maxima).
  */
 final class VectorRowsD implements VectorRows {
     private static final VectorSpecies<Double> SP = VectorSpecies.of(double.class, VectorShape.forBitSize(bits()));
+    private static final VectorSpecies<Long> SPI = VectorSpecies.of(long.class, SP.vectorShape());
     private static final int L = SP.length();
     /** Elements per float64 partial sum; the partial sums are added in float64. */
     private static final int BLOCK = 256;
@@ -54,11 +58,64 @@ final class VectorRowsD implements VectorRows {
         return L;
     }
 
-    /** Four arrays of at least {@code size} doubles, this thread's. */
+    // exp-begin
+    // As in the float32 rows, with 1.5 * 2^52 for the rounding and the Taylor polynomial of degree
+    // 13 (|r|^14 / 14! < 5e-18).
+    private static final double LOG2E = 1.4426950408889634;
+    private static final double SHIFT = 6755399441055744.0;
+    private static final long SHIFT_BITS = Double.doubleToRawLongBits(SHIFT);
+    private static final double LN2_HI = 6.93147180369123816490e-01;
+    private static final double LN2_LO = 1.90821492927058770002e-10;
+    /** exp rounds to 0 below -745.14 and overflows above 709.79; the clamp keeps n in [-1077, 1025]. */
+    private static final double EXP_MIN = -746;
+    private static final double EXP_MAX = 710;
+
+    /** {@code exp} of every lane: -inf and underflow give +0.0, overflow +inf, NaN stays NaN, exp(0) = 1. */
+    static DoubleVector exp(DoubleVector x) {
+        x = x.max(EXP_MIN).min(EXP_MAX);
+        DoubleVector shifted = x.fma(LOG2E, SHIFT);
+        DoubleVector n = shifted.sub(SHIFT);
+        DoubleVector r = n.fma(DoubleVector.broadcast(SP, -LN2_HI), x);
+        r = n.fma(DoubleVector.broadcast(SP, -LN2_LO), r);
+        DoubleVector p = r.fma(1.0 / 6227020800.0, 1.0 / 479001600.0)     // 1/13!, 1/12!
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 39916800.0))
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 3628800.0))
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 362880.0))
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 40320.0))
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 5040.0))
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 720.0))
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 120.0))
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 24.0))
+                .fma(r, DoubleVector.broadcast(SP, 1.0 / 6.0))
+                .fma(r, DoubleVector.broadcast(SP, 0.5));
+        p = p.mul(r.mul(r)).add(r).add(1.0);
+        LongVector ni = ((LongVector) shifted.reinterpretShape(SPI, 0)).sub(SHIFT_BITS);
+        LongVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        LongVector n2 = ni.sub(n1);
+        DoubleVector s1 = (DoubleVector) n1.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretShape(SP, 0);
+        DoubleVector s2 = (DoubleVector) n2.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretShape(SP, 0);
+        return p.mul(s1).mul(s2);
+    }
+    // exp-end
+
+    @Override
+    public void exp(double[] x, double[] out, boolean jdk) {
+        int i = 0;
+        for (; i + L <= x.length; i += L) {
+            DoubleVector v = DoubleVector.fromArray(SP, x, i);
+            (jdk ? v.lanewise(VectorOperators.EXP) : exp(v)).intoArray(out, i);
+        }
+        for (; i < x.length; i++) {
+            DoubleVector v = DoubleVector.broadcast(SP, x[i]);
+            out[i] = (jdk ? v.lanewise(VectorOperators.EXP) : exp(v)).lane(0);
+        }
+    }
+
+    /** Five arrays of at least {@code size} doubles, this thread's. */
     private static double[][] scratch(int size) {
         double[][] s = SCRATCH.get();
         if (s == null || s[0].length < size) {
-            s = new double[][]{new double[size], new double[size], new double[size], new double[size]};
+            s = new double[][]{new double[size], new double[size], new double[size], new double[size], new double[size]};
             SCRATCH.set(s);
         }
         return s;
@@ -87,16 +144,17 @@ final class VectorRowsD implements VectorRows {
     @Override
     public int crossEntropy(VectorJob job, int from, int to) {
         int k = job.k;
-        int rows = Math.max(1, Math.min(to - from, STAGE / k));
-        double[][] s = scratch(rows * k + L);
+        // rows are padded to whole vectors: kp elements apart in the scratch arrays
+        int kp = (k + L - 1) / L * L;
+        int rows = Math.max(1, Math.min(to - from, STAGE / kp));
+        double[][] s = scratch(rows * kp + L);
         double[] z = s[0];
         double[] y = s[1];
         double[] av = s[2];
         double[] g = s[3];
-        int kMain = k - k % L;
-        VectorMask<Double> tail = SP.indexInRange(kMain, k);
-        double[] plainA = ones(k + L);
-        double[] plainB = zeros(k + L);
+        double[] raw = s[4];
+        double[] plainA = ones(kp);
+        double[] plainB = zeros(kp);
         double[] a = job.plainLabels ? plainA : job.aD;
         double[] b = job.plainLabels ? plainB : job.bD;
         double t = job.temperature;
@@ -105,49 +163,51 @@ final class VectorRowsD implements VectorRows {
         double[] sums = new double[4];
         for (int r0 = from; r0 < to; r0 += rows) {
             int nr = Math.min(rows, to - r0);
-            job.zD.get(job.zOff + r0 * k, z, 0, nr * k);
+            stage(job.zD, job.zOff + r0 * k, z, raw, nr, k, kp, Double.NEGATIVE_INFINITY);
             if (job.classIds == null) {
-                job.yD.get(job.yOff + r0 * k, y, 0, nr * k);
+                stage(job.yD, job.yOff + r0 * k, y, raw, nr, k, kp, 0.0);
             } else {
-                Arrays.fill(y, 0, nr * k, 0.0);
+                Arrays.fill(y, 0, nr * kp, 0.0);
                 for (int r = 0; r < nr; r++) {
                     if (job.rowWeight == null || job.rowWeight[r0 + r] != 0) {
-                        y[r * k + job.classIds[r0 + r]] = 1.0;
+                        y[r * kp + job.classIds[r0 + r]] = 1.0;
                     }
                 }
             }
             if (job.availD != null) {
-                job.availD.get(job.availOff + r0 * k, av, 0, nr * k);
+                stage(job.availD, job.availOff + r0 * k, av, raw, nr, k, kp, 0.0);
             }
             for (int r = 0; r < nr; r++) {
                 int row = r0 + r;
-                int o = r * k;
+                int o = r * kp;
                 double w = job.rowWeight == null ? 1 : job.rowWeight[row];
                 if (w == 0) {
-                    Arrays.fill(g, o, o + k, 0.0);
+                    Arrays.fill(g, o, o + kp, 0.0);
                     job.rowLoss[row] = 0;
                     continue;
                 }
                 double[] ra = a;
                 double[] rb = b;
                 if (job.availD != null) {
-                    int available = stageAvailable(z, y, av, o, kMain, k, tail, job.aD, job.smoothD, job.plainLabels);
+                    int available = stageAvailable(z, y, av, o, k, job.aD, job.smoothD, job.plainLabels);
                     if (available < 0) {
                         return row;
                     }
                     if (available == 0) {                  // no available class: a masked row
-                        Arrays.fill(g, o, o + k, 0.0);
+                        Arrays.fill(g, o, o + kp, 0.0);
                         job.rowLoss[row] = 0;
                         continue;
                     }
                     ra = plainA;                           // y holds w y' now
                     rb = plainB;
                 }
-                double m = rowMax(z, o, kMain, k, tail);
+                double m = rowMax(z, o, kp);
                 if (!Double.isFinite(m)) {
                     return row;                            // NaN, +inf, or every logit -inf
                 }
-                int maxima = rowSums(z, y, ra, rb, g, o, kMain, k, tail, m, invT, sums);
+                // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
+                Arrays.fill(z, o + k, o + kp, m);
+                int maxima = rowSums(z, y, ra, rb, g, o, kp, m, invT, sums) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
@@ -169,34 +229,55 @@ final class VectorRowsD implements VectorRows {
                     double tw = (double) (t * w);
                     double zcw = (double) (zc * w);
                     if (Double.isFinite(tw) && Double.isFinite(zcw)) {
-                        rowGradient(y, ra, rb, g, o, k, (double) (1 / sumExp), (double) labelSum, tw, zcw);
+                        rowGradient(y, ra, rb, g, o, kp, (double) (1 / sumExp), (double) labelSum, tw, zcw);
                     } else {
                         rowGradientInDouble(y, ra, rb, g, o, k, sumExp, labelSum, t, zc, w);
                     }
                 }
             }
             if (job.gradient) {
-                job.gradD.put(job.gradOff + r0 * k, g, 0, nr * k);
+                unstage(g, raw, job.gradD, job.gradOff + r0 * k, nr, k, kp);
             }
         }
         return -1;
     }
 
+    /** Copies {@code nr} rows of {@code k} from the buffer into rows {@code kp} apart, the padding set to {@code pad}. */
+    private static void stage(DoubleBuffer from, int index, double[] to, double[] raw, int nr, int k, int kp, double pad) {
+        if (kp == k) {
+            from.get(index, to, 0, nr * k);
+            return;
+        }
+        from.get(index, raw, 0, nr * k);
+        for (int r = 0; r < nr; r++) {
+            System.arraycopy(raw, r * k, to, r * kp, k);
+            Arrays.fill(to, r * kp + k, (r + 1) * kp, pad);
+        }
+    }
+
+    /** Copies {@code nr} rows {@code kp} apart into the buffer, {@code k} elements each. */
+    private static void unstage(double[] from, double[] raw, DoubleBuffer to, int index, int nr, int k, int kp) {
+        if (kp == k) {
+            to.put(index, from, 0, nr * k);
+            return;
+        }
+        for (int r = 0; r < nr; r++) {
+            System.arraycopy(from, r * kp, raw, r * k, k);
+        }
+        to.put(index, raw, 0, nr * k);
+    }
+
     /** Pass 1: the row's maximum (NaN if it holds a NaN). */
-    private static double rowMax(double[] z, int o, int kMain, int k, VectorMask<Double> tail) {
-        DoubleVector neg = DoubleVector.broadcast(SP, Double.NEGATIVE_INFINITY);
-        DoubleVector acc0 = neg;
-        DoubleVector acc1 = neg;
+    private static double rowMax(double[] z, int o, int kp) {
+        DoubleVector acc0 = DoubleVector.broadcast(SP, Double.NEGATIVE_INFINITY);
+        DoubleVector acc1 = acc0;
         int i = 0;
-        for (; i + L < kMain; i += 2 * L) {
+        for (; i + L < kp; i += 2 * L) {
             acc0 = acc0.max(DoubleVector.fromArray(SP, z, o + i));
             acc1 = acc1.max(DoubleVector.fromArray(SP, z, o + i + L));
         }
-        for (; i < kMain; i += L) {
+        if (i < kp) {
             acc0 = acc0.max(DoubleVector.fromArray(SP, z, o + i));
-        }
-        if (i < k) {
-            acc1 = acc1.max(neg.blend(DoubleVector.fromArray(SP, z, o + i), tail));
         }
         return acc0.max(acc1).reduceLanes(VectorOperators.MAX);
     }
@@ -206,22 +287,22 @@ final class VectorRowsD implements VectorRows {
      * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and the
      * smallest label. Returns the number of entries equal to the maximum.
      */
-    private static int rowSums(double[] z, double[] y, double[] a, double[] b, double[] g, int o, int kMain, int k,
-                               VectorMask<Double> tail, double m, double invT, double[] sums) {
+    private static int rowSums(double[] z, double[] y, double[] a, double[] b, double[] g, int o, int kp, double m,
+                               double invT, double[] sums) {
         double sumNonMax = 0;
         double labelSum = 0;
         double dot = 0;
         int maxima = 0;
         DoubleVector minY = DoubleVector.broadcast(SP, Double.POSITIVE_INFINITY);
         int i = 0;
-        while (i < kMain) {
-            int end = Math.min(kMain, i + BLOCK);
+        while (i < kp) {
+            int end = Math.min(kp, i + BLOCK);
             DoubleVector ve = DoubleVector.zero(SP);
             DoubleVector vs = DoubleVector.zero(SP);
             DoubleVector vd = DoubleVector.zero(SP);
             for (; i < end; i += L) {
                 DoubleVector u = DoubleVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-                DoubleVector e = VectorExp.exp(u);
+                DoubleVector e = exp(u);
                 e.intoArray(g, o + i);
                 VectorMask<Double> top = u.compare(VectorOperators.EQ, 0.0);
                 maxima += top.trueCount();
@@ -235,20 +316,6 @@ final class VectorRowsD implements VectorRows {
             sumNonMax += ve.reduceLanes(VectorOperators.ADD);
             labelSum += vs.reduceLanes(VectorOperators.ADD);
             dot += vd.reduceLanes(VectorOperators.ADD);
-        }
-        if (i < k) {
-            DoubleVector u0 = DoubleVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-            DoubleVector u = DoubleVector.broadcast(SP, Double.NEGATIVE_INFINITY).blend(u0, tail);
-            DoubleVector e = VectorExp.exp(u);
-            e.intoArray(g, o + i);
-            VectorMask<Double> top = u.compare(VectorOperators.EQ, 0.0);
-            maxima += top.trueCount();
-            sumNonMax += e.blend(0.0, top).reduceLanes(VectorOperators.ADD);
-            DoubleVector yv = DoubleVector.zero(SP).blend(DoubleVector.fromArray(SP, y, o + i), tail);
-            minY = minY.min(yv);
-            DoubleVector wy = yv.fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
-            labelSum += wy.reduceLanes(VectorOperators.ADD);
-            dot += wy.mul(DoubleVector.zero(SP).blend(u, tail)).reduceLanes(VectorOperators.ADD);
         }
         sums[0] = sumNonMax;
         sums[1] = labelSum;
@@ -271,10 +338,9 @@ final class VectorRowsD implements VectorRows {
     }
 
     /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */
-    private static void rowGradient(double[] y, double[] a, double[] b, double[] g, int o, int k, double invSum, double s,
+    private static void rowGradient(double[] y, double[] a, double[] b, double[] g, int o, int kp, double invSum, double s,
                                     double tw, double zcw) {
-        // full vectors to the end of the row; the lanes past it are rewritten by the next row
-        for (int i = 0; i < k; i += L) {
+        for (int i = 0; i < kp; i += L) {
             DoubleVector p = DoubleVector.fromArray(SP, g, o + i).mul(invSum);
             DoubleVector wy = DoubleVector.fromArray(SP, y, o + i)
                     .fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
@@ -295,24 +361,23 @@ final class VectorRowsD implements VectorRows {
     /**
      * Per-output mask of one row: validates it (0 or 1), sets unavailable logits to -inf and
      * replaces the labels by {@code w y'} with the smoothing spread over the available classes.
+     * Rare enough to be scalar.
      *
      * @return the number of available classes, or -1 for an invalid mask or a negative label
      */
-    private static int stageAvailable(double[] z, double[] y, double[] av, int o, int kMain, int k,
-                                      VectorMask<Double> tail, double[] a, double[] smooth, boolean plain) {
+    private static int stageAvailable(double[] z, double[] y, double[] av, int o, int k, double[] a, double[] smooth,
+                                      boolean plain) {
         int available = 0;
-        boolean bad = false;
-        for (int i = 0; i < k; i += L) {
-            VectorMask<Double> in = i < kMain ? SP.maskAll(true) : tail;
-            DoubleVector m = DoubleVector.fromArray(SP, av, o + i);
-            VectorMask<Double> on = m.compare(VectorOperators.NE, 0.0).and(in);
-            available += on.trueCount();
-            bad |= m.compare(VectorOperators.NE, 1.0).and(on).anyTrue();
-            DoubleVector yv = DoubleVector.fromArray(SP, y, o + i);
-            bad |= yv.compare(VectorOperators.LT, 0.0).and(on).anyTrue();
+        for (int i = o; i < o + k; i++) {
+            if (av[i] != 0) {
+                if (av[i] != 1 || y[i] < 0) {
+                    return -1;                             // NaN mask entries too
+                }
+                available++;
+            }
         }
-        if (bad || available == 0) {
-            return bad ? -1 : 0;
+        if (available == 0) {
+            return 0;
         }
         double perClass = 1.0 / available;
         for (int i = 0; i < k; i++) {

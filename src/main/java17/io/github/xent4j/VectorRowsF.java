@@ -2,8 +2,10 @@ package io.github.xent4j;
 
 import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -19,11 +21,13 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code m}; pass 2 {@code e_k = exp((z_k - m) / t)} (kept for pass 3), the sum of the
  * {@code e_k} of the non-maximal entries, the count of maxima, {@code S = sum w y'} and
  * {@code sum w y' (z - m) / t}, each summed in float32 lanes over blocks of {@value #BLOCK}
- * elements and the blocks in float64; pass 3 the gradient. Inner loops have no branches: the
- * last, partial vector of a row is blended.
+ * elements and the blocks in float64; pass 3 the gradient. Inner loops have no branches: rows
+ * are padded to whole vectors, with {@code -inf} for pass 1 and then with the row maximum and
+ * label 0 (exponential 1, excluded from the sum and from the count of maxima).
  */
 final class VectorRowsF implements VectorRows {
     private static final VectorSpecies<Float> SP = VectorSpecies.of(float.class, VectorShape.forBitSize(bits()));
+    private static final VectorSpecies<Integer> SPI = VectorSpecies.of(int.class, SP.vectorShape());
     private static final int L = SP.length();
     /** Elements per float32 partial sum; the partial sums are added in float64. */
     private static final int BLOCK = 256;
@@ -54,11 +58,61 @@ final class VectorRowsF implements VectorRows {
         return L;
     }
 
-    /** Four arrays of at least {@code size} floats, this thread's. */
+    // exp-begin
+    // exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2] (Cody-Waite: ln 2
+    // in two parts); exp(r) = 1 + r + r^2 P(r), Cephes' degree-7 polynomial for float; 2^n from
+    // exponent bits in two factors 2^(n/2) 2^(n - n/2), each a normal number, so that subnormal
+    // results are rounded once. round(x log2 e) adds 1.5 * 2^23: the fraction bits then hold n.
+    // Each width's copy of this class has its own copy of this method (no shared, polluted profiles).
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float SHIFT = 12582912f;
+    private static final int SHIFT_BITS = Float.floatToRawIntBits(SHIFT);
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** exp rounds to 0 below -103.97 and overflows above 88.73; the clamp keeps n in [-150, 128]. */
+    private static final float EXP_MIN = -104f;
+    private static final float EXP_MAX = 89f;
+
+    /** {@code exp} of every lane: -inf and underflow give +0.0, overflow +inf, NaN stays NaN, exp(0) = 1. */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector shifted = x.fma(LOG2E, SHIFT);
+        FloatVector n = shifted.sub(SHIFT);
+        FloatVector r = n.fma(FloatVector.broadcast(SP, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(SP, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f)
+                .fma(r, FloatVector.broadcast(SP, 8.3334519073E-3f))
+                .fma(r, FloatVector.broadcast(SP, 4.1665795894E-2f))
+                .fma(r, FloatVector.broadcast(SP, 1.6666665459E-1f))
+                .fma(r, FloatVector.broadcast(SP, 5.0000001201E-1f));
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector ni = ((IntVector) shifted.reinterpretShape(SPI, 0)).sub(SHIFT_BITS);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector s1 = (FloatVector) n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(SP, 0);
+        FloatVector s2 = (FloatVector) n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(SP, 0);
+        return p.mul(s1).mul(s2);
+    }
+    // exp-end
+
+    @Override
+    public void exp(float[] x, float[] out, boolean jdk) {
+        int i = 0;
+        for (; i + L <= x.length; i += L) {
+            FloatVector v = FloatVector.fromArray(SP, x, i);
+            (jdk ? v.lanewise(VectorOperators.EXP) : exp(v)).intoArray(out, i);
+        }
+        for (; i < x.length; i++) {
+            FloatVector v = FloatVector.broadcast(SP, x[i]);
+            out[i] = (jdk ? v.lanewise(VectorOperators.EXP) : exp(v)).lane(0);
+        }
+    }
+
+    /** Five arrays of at least {@code size} floats, this thread's. */
     private static float[][] scratch(int size) {
         float[][] s = SCRATCH.get();
         if (s == null || s[0].length < size) {
-            s = new float[][]{new float[size], new float[size], new float[size], new float[size]};
+            s = new float[][]{new float[size], new float[size], new float[size], new float[size], new float[size]};
             SCRATCH.set(s);
         }
         return s;
@@ -87,16 +141,17 @@ final class VectorRowsF implements VectorRows {
     @Override
     public int crossEntropy(VectorJob job, int from, int to) {
         int k = job.k;
-        int rows = Math.max(1, Math.min(to - from, STAGE / k));
-        float[][] s = scratch(rows * k + L);
+        // rows are padded to whole vectors: kp elements apart in the scratch arrays
+        int kp = (k + L - 1) / L * L;
+        int rows = Math.max(1, Math.min(to - from, STAGE / kp));
+        float[][] s = scratch(rows * kp + L);
         float[] z = s[0];
         float[] y = s[1];
         float[] av = s[2];
         float[] g = s[3];
-        int kMain = k - k % L;
-        VectorMask<Float> tail = SP.indexInRange(kMain, k);
-        float[] plainA = ones(k + L);
-        float[] plainB = zeros(k + L);
+        float[] raw = s[4];
+        float[] plainA = ones(kp);
+        float[] plainB = zeros(kp);
         float[] a = job.plainLabels ? plainA : job.aF;
         float[] b = job.plainLabels ? plainB : job.bF;
         double t = job.temperature;
@@ -105,49 +160,51 @@ final class VectorRowsF implements VectorRows {
         double[] sums = new double[4];
         for (int r0 = from; r0 < to; r0 += rows) {
             int nr = Math.min(rows, to - r0);
-            job.zF.get(job.zOff + r0 * k, z, 0, nr * k);
+            stage(job.zF, job.zOff + r0 * k, z, raw, nr, k, kp, Float.NEGATIVE_INFINITY);
             if (job.classIds == null) {
-                job.yF.get(job.yOff + r0 * k, y, 0, nr * k);
+                stage(job.yF, job.yOff + r0 * k, y, raw, nr, k, kp, 0f);
             } else {
-                Arrays.fill(y, 0, nr * k, 0f);
+                Arrays.fill(y, 0, nr * kp, 0f);
                 for (int r = 0; r < nr; r++) {
                     if (job.rowWeight == null || job.rowWeight[r0 + r] != 0) {
-                        y[r * k + job.classIds[r0 + r]] = 1f;
+                        y[r * kp + job.classIds[r0 + r]] = 1f;
                     }
                 }
             }
             if (job.availF != null) {
-                job.availF.get(job.availOff + r0 * k, av, 0, nr * k);
+                stage(job.availF, job.availOff + r0 * k, av, raw, nr, k, kp, 0f);
             }
             for (int r = 0; r < nr; r++) {
                 int row = r0 + r;
-                int o = r * k;
+                int o = r * kp;
                 double w = job.rowWeight == null ? 1 : job.rowWeight[row];
                 if (w == 0) {
-                    Arrays.fill(g, o, o + k, 0f);
+                    Arrays.fill(g, o, o + kp, 0f);
                     job.rowLoss[row] = 0;
                     continue;
                 }
                 float[] ra = a;
                 float[] rb = b;
                 if (job.availF != null) {
-                    int available = stageAvailable(z, y, av, o, kMain, k, tail, job.aF, job.smoothF, job.plainLabels);
+                    int available = stageAvailable(z, y, av, o, k, job.aF, job.smoothF, job.plainLabels);
                     if (available < 0) {
                         return row;
                     }
                     if (available == 0) {                  // no available class: a masked row
-                        Arrays.fill(g, o, o + k, 0f);
+                        Arrays.fill(g, o, o + kp, 0f);
                         job.rowLoss[row] = 0;
                         continue;
                     }
                     ra = plainA;                           // y holds w y' now
                     rb = plainB;
                 }
-                float m = rowMax(z, o, kMain, k, tail);
+                float m = rowMax(z, o, kp);
                 if (!Float.isFinite(m)) {
                     return row;                            // NaN, +inf, or every logit -inf
                 }
-                int maxima = rowSums(z, y, ra, rb, g, o, kMain, k, tail, m, invT, sums);
+                // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
+                Arrays.fill(z, o + k, o + kp, m);
+                int maxima = rowSums(z, y, ra, rb, g, o, kp, m, invT, sums) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
@@ -169,34 +226,55 @@ final class VectorRowsF implements VectorRows {
                     float tw = (float) (t * w);
                     float zcw = (float) (zc * w);
                     if (Float.isFinite(tw) && Float.isFinite(zcw)) {
-                        rowGradient(y, ra, rb, g, o, k, (float) (1 / sumExp), (float) labelSum, tw, zcw);
+                        rowGradient(y, ra, rb, g, o, kp, (float) (1 / sumExp), (float) labelSum, tw, zcw);
                     } else {
                         rowGradientInDouble(y, ra, rb, g, o, k, sumExp, labelSum, t, zc, w);
                     }
                 }
             }
             if (job.gradient) {
-                job.gradF.put(job.gradOff + r0 * k, g, 0, nr * k);
+                unstage(g, raw, job.gradF, job.gradOff + r0 * k, nr, k, kp);
             }
         }
         return -1;
     }
 
+    /** Copies {@code nr} rows of {@code k} from the buffer into rows {@code kp} apart, the padding set to {@code pad}. */
+    private static void stage(FloatBuffer from, int index, float[] to, float[] raw, int nr, int k, int kp, float pad) {
+        if (kp == k) {
+            from.get(index, to, 0, nr * k);
+            return;
+        }
+        from.get(index, raw, 0, nr * k);
+        for (int r = 0; r < nr; r++) {
+            System.arraycopy(raw, r * k, to, r * kp, k);
+            Arrays.fill(to, r * kp + k, (r + 1) * kp, pad);
+        }
+    }
+
+    /** Copies {@code nr} rows {@code kp} apart into the buffer, {@code k} elements each. */
+    private static void unstage(float[] from, float[] raw, FloatBuffer to, int index, int nr, int k, int kp) {
+        if (kp == k) {
+            to.put(index, from, 0, nr * k);
+            return;
+        }
+        for (int r = 0; r < nr; r++) {
+            System.arraycopy(from, r * kp, raw, r * k, k);
+        }
+        to.put(index, raw, 0, nr * k);
+    }
+
     /** Pass 1: the row's maximum (NaN if it holds a NaN). */
-    private static float rowMax(float[] z, int o, int kMain, int k, VectorMask<Float> tail) {
-        FloatVector neg = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
-        FloatVector acc0 = neg;
-        FloatVector acc1 = neg;
+    private static float rowMax(float[] z, int o, int kp) {
+        FloatVector acc0 = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
+        FloatVector acc1 = acc0;
         int i = 0;
-        for (; i + L < kMain; i += 2 * L) {
+        for (; i + L < kp; i += 2 * L) {
             acc0 = acc0.max(FloatVector.fromArray(SP, z, o + i));
             acc1 = acc1.max(FloatVector.fromArray(SP, z, o + i + L));
         }
-        for (; i < kMain; i += L) {
+        if (i < kp) {
             acc0 = acc0.max(FloatVector.fromArray(SP, z, o + i));
-        }
-        if (i < k) {
-            acc1 = acc1.max(neg.blend(FloatVector.fromArray(SP, z, o + i), tail));
         }
         return acc0.max(acc1).reduceLanes(VectorOperators.MAX);
     }
@@ -206,22 +284,22 @@ final class VectorRowsF implements VectorRows {
      * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and the
      * smallest label. Returns the number of entries equal to the maximum.
      */
-    private static int rowSums(float[] z, float[] y, float[] a, float[] b, float[] g, int o, int kMain, int k,
-                               VectorMask<Float> tail, float m, float invT, double[] sums) {
+    private static int rowSums(float[] z, float[] y, float[] a, float[] b, float[] g, int o, int kp, float m,
+                               float invT, double[] sums) {
         double sumNonMax = 0;
         double labelSum = 0;
         double dot = 0;
         int maxima = 0;
         FloatVector minY = FloatVector.broadcast(SP, Float.POSITIVE_INFINITY);
         int i = 0;
-        while (i < kMain) {
-            int end = Math.min(kMain, i + BLOCK);
+        while (i < kp) {
+            int end = Math.min(kp, i + BLOCK);
             FloatVector ve = FloatVector.zero(SP);
             FloatVector vs = FloatVector.zero(SP);
             FloatVector vd = FloatVector.zero(SP);
             for (; i < end; i += L) {
                 FloatVector u = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-                FloatVector e = VectorExp.exp(u);
+                FloatVector e = exp(u);
                 e.intoArray(g, o + i);
                 VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
                 maxima += top.trueCount();
@@ -235,20 +313,6 @@ final class VectorRowsF implements VectorRows {
             sumNonMax += ve.reduceLanes(VectorOperators.ADD);
             labelSum += vs.reduceLanes(VectorOperators.ADD);
             dot += vd.reduceLanes(VectorOperators.ADD);
-        }
-        if (i < k) {
-            FloatVector u0 = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-            FloatVector u = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY).blend(u0, tail);
-            FloatVector e = VectorExp.exp(u);
-            e.intoArray(g, o + i);
-            VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
-            maxima += top.trueCount();
-            sumNonMax += e.blend(0f, top).reduceLanes(VectorOperators.ADD);
-            FloatVector yv = FloatVector.zero(SP).blend(FloatVector.fromArray(SP, y, o + i), tail);
-            minY = minY.min(yv);
-            FloatVector wy = yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
-            labelSum += wy.reduceLanes(VectorOperators.ADD);
-            dot += wy.mul(FloatVector.zero(SP).blend(u, tail)).reduceLanes(VectorOperators.ADD);
         }
         sums[0] = sumNonMax;
         sums[1] = labelSum;
@@ -271,10 +335,9 @@ final class VectorRowsF implements VectorRows {
     }
 
     /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */
-    private static void rowGradient(float[] y, float[] a, float[] b, float[] g, int o, int k, float invSum, float s,
+    private static void rowGradient(float[] y, float[] a, float[] b, float[] g, int o, int kp, float invSum, float s,
                                     float tw, float zcw) {
-        // full vectors to the end of the row; the lanes past it are rewritten by the next row
-        for (int i = 0; i < k; i += L) {
+        for (int i = 0; i < kp; i += L) {
             FloatVector p = FloatVector.fromArray(SP, g, o + i).mul(invSum);
             FloatVector wy = FloatVector.fromArray(SP, y, o + i)
                     .fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
@@ -295,24 +358,23 @@ final class VectorRowsF implements VectorRows {
     /**
      * Per-output mask of one row: validates it (0 or 1), sets unavailable logits to -inf and
      * replaces the labels by {@code w y'} with the smoothing spread over the available classes.
+     * Rare enough to be scalar.
      *
      * @return the number of available classes, or -1 for an invalid mask or a negative label
      */
-    private static int stageAvailable(float[] z, float[] y, float[] av, int o, int kMain, int k,
-                                      VectorMask<Float> tail, float[] a, float[] smooth, boolean plain) {
+    private static int stageAvailable(float[] z, float[] y, float[] av, int o, int k, float[] a, float[] smooth,
+                                      boolean plain) {
         int available = 0;
-        boolean bad = false;
-        for (int i = 0; i < k; i += L) {
-            VectorMask<Float> in = i < kMain ? SP.maskAll(true) : tail;
-            FloatVector m = FloatVector.fromArray(SP, av, o + i);
-            VectorMask<Float> on = m.compare(VectorOperators.NE, 0f).and(in);
-            available += on.trueCount();
-            bad |= m.compare(VectorOperators.NE, 1f).and(on).anyTrue();
-            FloatVector yv = FloatVector.fromArray(SP, y, o + i);
-            bad |= yv.compare(VectorOperators.LT, 0f).and(on).anyTrue();
+        for (int i = o; i < o + k; i++) {
+            if (av[i] != 0) {
+                if (av[i] != 1 || y[i] < 0) {
+                    return -1;                             // NaN mask entries too
+                }
+                available++;
+            }
         }
-        if (bad || available == 0) {
-            return bad ? -1 : 0;
+        if (available == 0) {
+            return 0;
         }
         float perClass = 1f / available;
         for (int i = 0; i < k; i++) {
