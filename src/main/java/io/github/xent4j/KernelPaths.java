@@ -27,13 +27,24 @@ final class KernelPaths {
     private KernelPaths() {
     }
 
-    private static final class Selected {
-        static final KernelPath PATH = select(System.getProperty("xent4j.kernel", "auto"));
-    }
+    private static volatile KernelPath selected;
 
-    /** The path the facade runs, chosen at first use. */
+    /**
+     * The path the facade runs, chosen at first use. A forced path that cannot run throws its
+     * {@link IllegalStateException} at every call (not an {@code ExceptionInInitializerError}).
+     */
     static KernelPath selected() {
-        return Selected.PATH;
+        KernelPath p = selected;
+        if (p == null) {
+            synchronized (KernelPaths.class) {
+                p = selected;
+                if (p == null) {
+                    p = select(System.getProperty("xent4j.kernel", "auto"));
+                    selected = p;
+                }
+            }
+        }
+        return p;
     }
 
     /**

@@ -175,6 +175,16 @@ final class VectorKernelPath implements KernelPath {
         }
     }
 
+    /** {@code out[i] = exp(x[i])} with the kernel's exp at the path's width ({@code jdk}: {@code lanewise(EXP)}); for tests. */
+    static void exp(KernelPath path, float[] x, float[] out, boolean jdk) {
+        ((VectorKernelPath) path).rowsF.exp(x, out, jdk);
+    }
+
+    /** As {@link #exp(KernelPath, float[], float[], boolean)} in float64. */
+    static void exp(KernelPath path, double[] x, double[] out, boolean jdk) {
+        ((VectorKernelPath) path).rowsD.exp(x, out, jdk);
+    }
+
     @Override
     public String name() {
         return name;

@@ -72,7 +72,8 @@ final class VectorRowsD implements VectorRows {
 
     /** {@code exp} of every lane: -inf and underflow give +0.0, overflow +inf, NaN stays NaN, exp(0) = 1. */
     static DoubleVector exp(DoubleVector x) {
-        x = x.max(EXP_MIN).min(EXP_MAX);
+        // compare and blend: cheaper than max/min with Java's NaN rules, and NaN stays NaN
+        x = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN)).blend(EXP_MAX, x.compare(VectorOperators.GT, EXP_MAX));
         DoubleVector shifted = x.fma(LOG2E, SHIFT);
         DoubleVector n = shifted.sub(SHIFT);
         DoubleVector r = n.fma(DoubleVector.broadcast(SP, -LN2_HI), x);

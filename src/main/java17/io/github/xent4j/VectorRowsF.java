@@ -75,7 +75,8 @@ final class VectorRowsF implements VectorRows {
 
     /** {@code exp} of every lane: -inf and underflow give +0.0, overflow +inf, NaN stays NaN, exp(0) = 1. */
     static FloatVector exp(FloatVector x) {
-        x = x.max(EXP_MIN).min(EXP_MAX);
+        // compare and blend: cheaper than max/min with Java's NaN rules, and NaN stays NaN
+        x = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN)).blend(EXP_MAX, x.compare(VectorOperators.GT, EXP_MAX));
         FloatVector shifted = x.fma(LOG2E, SHIFT);
         FloatVector n = shifted.sub(SHIFT);
         FloatVector r = n.fma(FloatVector.broadcast(SP, -LN2_HI), x);
