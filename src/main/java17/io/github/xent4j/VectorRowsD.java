@@ -33,6 +33,8 @@ final class VectorRowsD implements VectorRows {
     private static final int BLOCK = 256;
     /** Elements staged per block of rows (16 KiB per array), at least one row. */
     private static final int STAGE = 4096;
+    /** Rows at least this long are copied one by one between the buffers and the padded rows; shorter rows in one copy per block and then within the heap. */
+    private static final int DIRECT_ROW_COPY = 64;
     private static final ThreadLocal<double[][]> SCRATCH = new ThreadLocal<>();
     private static volatile double[] ones = new double[0];
     private static volatile double[] zeros = new double[0];
@@ -229,7 +231,12 @@ final class VectorRowsD implements VectorRows {
                     double zc = 2 * lambda / t * lse;
                     double tw = (double) (t * w);
                     double zcw = (double) (zc * w);
-                    if (Double.isFinite(tw) && Double.isFinite(zcw)) {
+                    // g = e * c - t w y' with c = (t S + zc) w / sumExp: one rounding of c, where
+                    // neither t w S nor t w y' can overflow; else t (p S - w y') + zc p as written
+                    double c = (double) ((t * labelSum + zc) * w / sumExp);
+                    if (Double.isFinite((double) (t * w * labelSum)) && Double.isFinite(c)) {
+                        rowGradientFused(y, ra, rb, g, o, kp, c, tw);
+                    } else if (Double.isFinite(tw) && Double.isFinite(zcw)) {
                         rowGradient(y, ra, rb, g, o, kp, (double) (1 / sumExp), (double) labelSum, tw, zcw);
                     } else {
                         rowGradientInDouble(y, ra, rb, g, o, k, sumExp, labelSum, t, zc, w);
@@ -249,6 +256,13 @@ final class VectorRowsD implements VectorRows {
             from.get(index, to, 0, nr * k);
             return;
         }
+        if (k >= DIRECT_ROW_COPY) {
+            for (int r = 0; r < nr; r++) {
+                from.get(index + r * k, to, r * kp, k);
+                Arrays.fill(to, r * kp + k, (r + 1) * kp, pad);
+            }
+            return;
+        }
         from.get(index, raw, 0, nr * k);
         for (int r = 0; r < nr; r++) {
             System.arraycopy(raw, r * k, to, r * kp, k);
@@ -260,6 +274,12 @@ final class VectorRowsD implements VectorRows {
     private static void unstage(double[] from, double[] raw, DoubleBuffer to, int index, int nr, int k, int kp) {
         if (kp == k) {
             to.put(index, from, 0, nr * k);
+            return;
+        }
+        if (k >= DIRECT_ROW_COPY) {
+            for (int r = 0; r < nr; r++) {
+                to.put(index + r * k, from, r * kp, k);
+            }
             return;
         }
         for (int r = 0; r < nr; r++) {
@@ -285,8 +305,8 @@ final class VectorRowsD implements VectorRows {
 
     /**
      * Pass 2: writes {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
-     * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and the
-     * smallest label. Returns the number of entries equal to the maximum.
+     * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and -1
+     * if a label is negative (else 0). Returns the number of entries equal to the maximum.
      */
     private static int rowSums(double[] z, double[] y, double[] a, double[] b, double[] g, int o, int kp, double m,
                                double invT, double[] sums) {
@@ -294,7 +314,7 @@ final class VectorRowsD implements VectorRows {
         double labelSum = 0;
         double dot = 0;
         int maxima = 0;
-        DoubleVector minY = DoubleVector.broadcast(SP, Double.POSITIVE_INFINITY);
+        VectorMask<Double> negative = SP.maskAll(false);
         int i = 0;
         while (i < kp) {
             int end = Math.min(kp, i + BLOCK);
@@ -309,7 +329,7 @@ final class VectorRowsD implements VectorRows {
                 maxima += top.trueCount();
                 ve = ve.add(e.blend(0.0, top));
                 DoubleVector yv = DoubleVector.fromArray(SP, y, o + i);
-                minY = minY.min(yv);
+                negative = negative.or(yv.compare(VectorOperators.LT, 0.0));
                 DoubleVector wy = yv.fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
                 vs = vs.add(wy);
                 vd = wy.fma(u, vd);
@@ -321,7 +341,7 @@ final class VectorRowsD implements VectorRows {
         sums[0] = sumNonMax;
         sums[1] = labelSum;
         sums[2] = dot;
-        sums[3] = minY.reduceLanes(VectorOperators.MIN);
+        sums[3] = negative.anyTrue() ? -1 : 0;
         return maxima;
     }
 
@@ -336,6 +356,16 @@ final class VectorRowsD implements VectorRows {
             }
         }
         return dot;
+    }
+
+    /** Pass 3: {@code g = e * c - tw * w y'}, in place over e. */
+    private static void rowGradientFused(double[] y, double[] a, double[] b, double[] g, int o, int kp, double c, double tw) {
+        for (int i = 0; i < kp; i += L) {
+            DoubleVector wy = DoubleVector.fromArray(SP, y, o + i)
+                    .fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
+            DoubleVector.fromArray(SP, g, o + i).fma(DoubleVector.broadcast(SP, c), wy.mul(-tw))
+                    .intoArray(g, o + i);
+        }
     }
 
     /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */

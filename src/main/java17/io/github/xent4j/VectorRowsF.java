@@ -33,6 +33,8 @@ final class VectorRowsF implements VectorRows {
     private static final int BLOCK = 256;
     /** Elements staged per block of rows (16 KiB per array), at least one row. */
     private static final int STAGE = 4096;
+    /** Rows at least this long are copied one by one between the buffers and the padded rows; shorter rows in one copy per block and then within the heap. */
+    private static final int DIRECT_ROW_COPY = 64;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
     private static volatile float[] ones = new float[0];
     private static volatile float[] zeros = new float[0];
@@ -226,7 +228,12 @@ final class VectorRowsF implements VectorRows {
                     double zc = 2 * lambda / t * lse;
                     float tw = (float) (t * w);
                     float zcw = (float) (zc * w);
-                    if (Float.isFinite(tw) && Float.isFinite(zcw)) {
+                    // g = e * c - t w y' with c = (t S + zc) w / sumExp: one rounding of c, where
+                    // neither t w S nor t w y' can overflow; else t (p S - w y') + zc p as written
+                    float c = (float) ((t * labelSum + zc) * w / sumExp);
+                    if (Float.isFinite((float) (t * w * labelSum)) && Float.isFinite(c)) {
+                        rowGradientFused(y, ra, rb, g, o, kp, c, tw);
+                    } else if (Float.isFinite(tw) && Float.isFinite(zcw)) {
                         rowGradient(y, ra, rb, g, o, kp, (float) (1 / sumExp), (float) labelSum, tw, zcw);
                     } else {
                         rowGradientInDouble(y, ra, rb, g, o, k, sumExp, labelSum, t, zc, w);
@@ -246,6 +253,13 @@ final class VectorRowsF implements VectorRows {
             from.get(index, to, 0, nr * k);
             return;
         }
+        if (k >= DIRECT_ROW_COPY) {
+            for (int r = 0; r < nr; r++) {
+                from.get(index + r * k, to, r * kp, k);
+                Arrays.fill(to, r * kp + k, (r + 1) * kp, pad);
+            }
+            return;
+        }
         from.get(index, raw, 0, nr * k);
         for (int r = 0; r < nr; r++) {
             System.arraycopy(raw, r * k, to, r * kp, k);
@@ -257,6 +271,12 @@ final class VectorRowsF implements VectorRows {
     private static void unstage(float[] from, float[] raw, FloatBuffer to, int index, int nr, int k, int kp) {
         if (kp == k) {
             to.put(index, from, 0, nr * k);
+            return;
+        }
+        if (k >= DIRECT_ROW_COPY) {
+            for (int r = 0; r < nr; r++) {
+                to.put(index + r * k, from, r * kp, k);
+            }
             return;
         }
         for (int r = 0; r < nr; r++) {
@@ -282,8 +302,8 @@ final class VectorRowsF implements VectorRows {
 
     /**
      * Pass 2: writes {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
-     * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and the
-     * smallest label. Returns the number of entries equal to the maximum.
+     * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and -1
+     * if a label is negative (else 0). Returns the number of entries equal to the maximum.
      */
     private static int rowSums(float[] z, float[] y, float[] a, float[] b, float[] g, int o, int kp, float m,
                                float invT, double[] sums) {
@@ -291,7 +311,7 @@ final class VectorRowsF implements VectorRows {
         double labelSum = 0;
         double dot = 0;
         int maxima = 0;
-        FloatVector minY = FloatVector.broadcast(SP, Float.POSITIVE_INFINITY);
+        VectorMask<Float> negative = SP.maskAll(false);
         int i = 0;
         while (i < kp) {
             int end = Math.min(kp, i + BLOCK);
@@ -306,7 +326,7 @@ final class VectorRowsF implements VectorRows {
                 maxima += top.trueCount();
                 ve = ve.add(e.blend(0f, top));
                 FloatVector yv = FloatVector.fromArray(SP, y, o + i);
-                minY = minY.min(yv);
+                negative = negative.or(yv.compare(VectorOperators.LT, 0f));
                 FloatVector wy = yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
                 vs = vs.add(wy);
                 vd = wy.fma(u, vd);
@@ -318,7 +338,7 @@ final class VectorRowsF implements VectorRows {
         sums[0] = sumNonMax;
         sums[1] = labelSum;
         sums[2] = dot;
-        sums[3] = minY.reduceLanes(VectorOperators.MIN);
+        sums[3] = negative.anyTrue() ? -1 : 0;
         return maxima;
     }
 
@@ -333,6 +353,16 @@ final class VectorRowsF implements VectorRows {
             }
         }
         return dot;
+    }
+
+    /** Pass 3: {@code g = e * c - tw * w y'}, in place over e. */
+    private static void rowGradientFused(float[] y, float[] a, float[] b, float[] g, int o, int kp, float c, float tw) {
+        for (int i = 0; i < kp; i += L) {
+            FloatVector wy = FloatVector.fromArray(SP, y, o + i)
+                    .fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
+            FloatVector.fromArray(SP, g, o + i).fma(FloatVector.broadcast(SP, c), wy.mul(-tw))
+                    .intoArray(g, o + i);
+        }
     }
 
     /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */
