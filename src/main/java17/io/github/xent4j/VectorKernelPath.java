@@ -257,7 +257,14 @@ final class VectorKernelPath implements KernelPath {
                 java.util.Arrays.fill(job.rowWeight, 1.0);
             }
             job.classIds = new int[n];
-            invalid = !readClassIds(labels, n, k, options.ignoreIndex(), job.classIds, job.rowWeight);
+            int badRow = readClassIds(labels, n, k, options.ignoreIndex(), job.classIds, job.rowWeight);
+            if (badRow >= 0) {
+                InputChecks.diagnoseValues(logits, labels, mask, options);
+                // the ids are compared exactly here, in their own type (not after a conversion)
+                throw new IllegalArgumentException("class-id labels must be integers in [0, " + (k - 1)
+                        + "] or ignoreIndex (" + options.ignoreIndex() + "), got "
+                        + labels.reshape(n).getDouble(badRow) + " at row " + badRow);
+            }
         } else if (!invalid) {
             INDArray y = dense(labels.castTo(ct));
             if (dbl) {
@@ -420,9 +427,9 @@ final class VectorKernelPath implements KernelPath {
      * Reads the class ids of the rows with a non-zero weight, compared exactly in the labels' own
      * type; sets the weight of {@code ignoreIndex} rows to 0.
      *
-     * @return false if an id is not an integer in {@code 0..K-1} or {@code ignoreIndex}
+     * @return the first row whose id is not an integer in {@code 0..K-1} or {@code ignoreIndex}, or -1
      */
-    private static boolean readClassIds(INDArray labels, int n, int k, int ignoreIndex, int[] ids, double[] weight) {
+    private static int readClassIds(INDArray labels, int n, int k, int ignoreIndex, int[] ids, double[] weight) {
         INDArray l = labels;
         DataType t = l.dataType();
         if (t != DataType.INT && t != DataType.LONG && t != DataType.FLOAT && t != DataType.DOUBLE) {
@@ -446,7 +453,7 @@ final class VectorKernelPath implements KernelPath {
                 } else if (id >= 0 && id < k) {
                     ids[i] = (int) id;
                 } else {
-                    return false;
+                    return i;
                 }
             } else {
                 double id = fb != null ? fb.get(off + i) : db.get(off + i);
@@ -455,11 +462,11 @@ final class VectorKernelPath implements KernelPath {
                 } else if (id >= 0 && id < k && id == Math.rint(id)) {
                     ids[i] = (int) id;
                 } else {
-                    return false;                     // NaN too
+                    return i;                     // NaN too
                 }
             }
         }
-        return true;
+        return -1;
     }
 
     /** {@code w y' = a * y + b}: {@code a = (1 - eps) w}, {@code b = eps w / K}, padded with zeros for the last vector. */

@@ -144,6 +144,61 @@ class VectorKernelPathTest {
                 y, rowWeights, available);
     }
 
+    /** The edge-case decisions of the specification, each width against the reference. */
+    @Test
+    void edgeCasesAtEveryWidth() {
+        for (KernelPath p : VectorPaths.widths()) {
+            // [1, 1]: loss lambda LSE^2, gradient (2 lambda / t) LSE
+            XentOptions zl = XentOptions.builder().zLoss(0.1).temperature(2).build();
+            VectorPaths.checkHalfTolerance(p, new VectorPaths.INDArrayCase("[1,1]",
+                    Nd4j.createFromArray(new float[][]{{3}}), Nd4j.createFromArray(new float[][]{{1}}), null, zl,
+                    new double[][]{{1}}, null, null));
+            assertThrows(IllegalArgumentException.class, () -> p.compute(Nd4j.createFromArray(new float[][]{{Float.NaN}}),
+                    Nd4j.createFromArray(new float[][]{{1}}), null, XentOptions.defaults(), XentKernel.Output.GRADIENT));
+            // temperature 4, labels 1e38: finite gradient [-3.03e37, 3.03e37]
+            INDArray big = Nd4j.createFromArray(new float[][]{{1e38f, 0}});
+            VectorPaths.checkHalfTolerance(p, new VectorPaths.INDArrayCase("t=4 y=1e38",
+                    Nd4j.createFromArray(new float[][]{{10, 0}}), big, null, XentOptions.builder().temperature(4).build(),
+                    TestArrays.values(big), null, null));
+            XentKernel.Result r = p.compute(Nd4j.createFromArray(new float[][]{{10, 0}}), big, null,
+                    XentOptions.builder().temperature(4).build(), XentKernel.Output.GRADIENT);
+            assertEquals(-3.03e37, r.gradient().getDouble(0, 0), 0.01e37);
+            // a tiny log-sum-exp: loss 1.71e-17, gradient [8.28e-10, 3.4e-17]
+            INDArray zero = Nd4j.createFromArray(new float[][]{{0, 0}});
+            VectorPaths.checkHalfTolerance(p, new VectorPaths.INDArrayCase("tiny lse",
+                    Nd4j.createFromArray(new float[][]{{0, -17}}), zero, null, XentOptions.builder().zLoss(0.01).build(),
+                    new double[][]{{0, 0}}, null, null));
+            r = p.compute(Nd4j.createFromArray(new float[][]{{0, -17}}), zero, null, XentOptions.builder().zLoss(0.01).build(),
+                    XentKernel.Output.BOTH);
+            assertEquals(1.71e-17, r.loss().getDouble(0), 0.01e-17);
+            assertEquals(3.4e-17, r.gradient().getDouble(0, 1), 0.1e-17);
+            // LSE beyond float32: loss +inf, gradient 1.6e35
+            VectorPaths.checkHalfTolerance(p, new VectorPaths.INDArrayCase("lse 4e38",
+                    Nd4j.createFromArray(new float[][]{{1e38f, 1e38f}}), zero, null,
+                    XentOptions.builder().temperature(0.25).zLoss(1e-4).build(), new double[][]{{0, 0}}, null, null));
+            // a mask of -1 on a row whose loss is +inf gives -inf
+            INDArray m = Nd4j.createFromArray(new float[]{-1f, 1f}).reshape(2, 1);
+            r = p.compute(Nd4j.createFromArray(new float[][]{{Float.NEGATIVE_INFINITY, 0}, {1, 2}}),
+                    Nd4j.createFromArray(new float[][]{{1, 0}, {0, 1}}), m, XentOptions.defaults(), XentKernel.Output.BOTH);
+            assertEquals(Double.NEGATIVE_INFINITY, r.loss().getDouble(0));
+            assertEquals(Double.NEGATIVE_INFINITY, r.lossSum());
+            assertTrue(Double.isFinite(r.gradient().getDouble(0, 0)));
+            // class ids compared exactly: 16777216 is not ignoreIndex 16777217 (and not a class of 3)
+            INDArray ids = Nd4j.createFromArray(new int[]{16777216});
+            assertThrows(IllegalArgumentException.class, () -> p.compute(Nd4j.createFromArray(new float[][]{{1, 2, 3}}), ids,
+                    null, XentOptions.builder().ignoreIndex(16777217).build(), XentKernel.Output.BOTH));
+            XentKernel.Result ignored = p.compute(Nd4j.createFromArray(new float[][]{{1, 2, 3}}), ids, null,
+                    XentOptions.builder().ignoreIndex(16777216).build(), XentKernel.Output.BOTH);
+            assertEquals(0.0, ignored.lossSum(), 0.0);
+            // empty batch
+            XentKernel.Result empty = p.compute(Nd4j.create(DataType.FLOAT, 0, 5), Nd4j.create(DataType.FLOAT, 0, 5), null,
+                    XentOptions.defaults(), XentKernel.Output.BOTH);
+            assertArrayEquals(new long[]{0}, empty.loss().shape());
+            assertArrayEquals(new long[]{0, 5}, empty.gradient().shape());
+            assertEquals(0.0, empty.lossSum(), 0.0);
+        }
+    }
+
     @Test
     void largeClassCountsAreWithinHalfTheTolerance() {
         Random rnd = new Random(7);

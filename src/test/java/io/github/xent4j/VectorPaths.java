@@ -101,7 +101,9 @@ final class VectorPaths {
             Reference.Row r = Reference.row(z[i], c.refLabels[i], c.available == null ? null : c.available[i], w,
                     c.options.labelSmoothing(), c.options.temperature(), c.options.zLoss());
             close(tol, at + ": loss row " + i, loss[i], rw * r.loss, Math.abs(rw) * r.lossScale);
-            expectedSum += rw * r.loss;
+            // the sum is of the losses as returned: one beyond the type's range is infinite
+            double returned = rw * r.loss;
+            expectedSum += Math.abs(returned) > tol.largest ? Math.copySign(Double.POSITIVE_INFINITY, returned) : returned;
             sumScale += Math.abs(rw) * r.lossScale + Math.abs(rw * r.loss);
             for (int j = 0; j < k; j++) {
                 if (c.available != null && c.available[i][j] == 0) {
