@@ -24,6 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
  * elements and the blocks in float64; pass 3 the gradient. Inner loops have no branches: rows
  * are padded to whole vectors, with {@code -inf} for pass 1 and then with the row maximum and
  * label 0 (exponential 1, excluded from the sum and from the count of maxima).
+ *
+ * <p>This is {@link VectorRowsF} with double for float (and its own exp): the Vector API
+ * has no element-generic form that compiles to SIMD instructions, so change both together.
  */
 final class VectorRowsD implements VectorRows {
     private static final VectorSpecies<Double> SP = VectorSpecies.of(double.class, VectorShape.forBitSize(bits()));
