@@ -51,8 +51,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code Nd4j.getEnvironment().maxMasterThreads()} tasks of the common fork-join pool, the calling
  * thread running one of them; the rows' results do not depend on the split.
  *
- * <p>Inputs that are not dense c-order arrays are copied once ({@code dup('c')}); the log-softmax
- * and log-sum-exp entry points and the gradient with respect to the labels run on
+ * <p>Inputs that are not dense c-order arrays are copied once ({@code dup('c')}). Log-softmax and
+ * log-sum-exp along the last dimension use the same row passes (on the calling thread); along
+ * other dimensions, their backward passes and the gradient with respect to the labels run on
  * {@link Nd4jKernelPath}.
  */
 final class VectorKernelPath implements KernelPath {
@@ -515,12 +516,48 @@ final class VectorKernelPath implements KernelPath {
 
     @Override
     public INDArray logSumExp(INDArray x, int dimension, boolean keepDims) {
-        return Nd4jKernelPath.INSTANCE.logSumExp(x, dimension, keepDims);
+        INDArray r = alongLastDimension(x, dimension, true, keepDims);
+        return r != null ? r : Nd4jKernelPath.INSTANCE.logSumExp(x, dimension, keepDims);
     }
 
     @Override
     public INDArray logSoftmax(INDArray x, int dimension) {
-        return Nd4jKernelPath.INSTANCE.logSoftmax(x, dimension);
+        INDArray r = alongLastDimension(x, dimension, false, false);
+        return r != null ? r : Nd4jKernelPath.INSTANCE.logSoftmax(x, dimension);
+    }
+
+    /**
+     * Log-softmax or log-sum-exp along the last dimension (the case of DL4J and SameDiff), on the
+     * calling thread; null for the cases the ND4J path handles (another dimension, bad
+     * arguments, NaN or {@code +inf} in a slice).
+     */
+    private INDArray alongLastDimension(INDArray x, int dimension, boolean sumOnly, boolean keepDims) {
+        if (x == null || !x.dataType().isFPType() || x.rank() < 1 || x.isEmpty()
+                || (dimension < 0 ? dimension + x.rank() : dimension) != x.rank() - 1
+                || x.length() > Integer.MAX_VALUE - 1024) {
+            return null;
+        }
+        int rank = x.rank();
+        DataType ct = XentKernel.computeType(x.dataType());
+        INDArray cx = dense(x.castTo(ct));
+        int k = (int) x.size(rank - 1);
+        int n = (int) (x.length() / k);
+        long[] shape = x.shape().clone();
+        if (sumOnly) {
+            shape[rank - 1] = 1;
+            if (!keepDims) {
+                shape = java.util.Arrays.copyOf(shape, rank - 1);
+            }
+        }
+        INDArray out = Nd4j.createUninitialized(ct, shape);
+        boolean dbl = ct == DataType.DOUBLE;
+        boolean ok = (dbl ? rowsD : rowsF).logSoftmax(dbl ? cx.data().asNioDouble() : cx.data().asNioFloat(),
+                (int) cx.offset(), dbl ? out.data().asNioDouble() : out.data().asNioFloat(), (int) out.offset(), n, k,
+                sumOnly);
+        if (!ok) {
+            return null;
+        }
+        return ct == x.dataType() ? out : out.castTo(x.dataType());
     }
 
     @Override

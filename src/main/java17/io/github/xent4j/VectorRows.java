@@ -20,6 +20,15 @@ interface VectorRows {
     int crossEntropy(VectorJob job, int from, int to);
 
     /**
+     * Log-softmax (or, with {@code sumOnly}, log-sum-exp) of {@code n} rows of {@code k}
+     * contiguous elements of a float32 buffer (float64 for the float64 rows) into {@code out}
+     * ({@code n * k} elements, or {@code n}); a row that is all {@code -inf} gives {@code -inf}.
+     *
+     * @return false, with {@code out} partly written, if a row holds NaN or {@code +inf}
+     */
+    boolean logSoftmax(java.nio.Buffer x, int xOff, java.nio.Buffer out, int outOff, int n, int k, boolean sumOnly);
+
+    /**
      * {@code out[i] = exp(x[i])} with the kernel's exp ({@code jdk}: the JDK's
      * {@code lanewise(EXP)} instead), for tests and measurements; float32 rows only.
      */

@@ -2,6 +2,7 @@ package io.github.xent4j;
 
 import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
@@ -25,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * are padded to whole vectors, with {@code -inf} for pass 1 and then with the row maximum and
  * label 0 (exponential 1, excluded from the sum and from the count of maxima).
  *
- * <p>This is {@link VectorRowsF} with double for float (and its own exp): the Vector API
+ * <p>{@link VectorRowsD} is this code with double for float (and its own exp): the Vector API
  * has no element-generic form that compiles to SIMD instructions, so change both together.
  */
 final class VectorRowsD implements VectorRows {
@@ -253,6 +254,58 @@ final class VectorRowsD implements VectorRows {
             }
         }
         return -1;
+    }
+
+    @Override
+    public boolean logSoftmax(Buffer xBuffer, int xOff, Buffer outBuffer, int outOff, int n, int k, boolean sumOnly) {
+        DoubleBuffer x = (DoubleBuffer) xBuffer;
+        DoubleBuffer out = (DoubleBuffer) outBuffer;
+        int kp = (k + L - 1) / L * L;
+        int rows = Math.max(1, Math.min(n, STAGE / kp));
+        double[][] s = scratch(rows * kp + L);
+        double[] z = s[0];
+        double[] g = s[3];
+        double[] raw = s[4];
+        double[] noLabels = zeros(rows * kp + L);
+        double[] a = ones(kp);
+        double[] sums = new double[4];
+        for (int r0 = 0; r0 < n; r0 += rows) {
+            int nr = Math.min(rows, n - r0);
+            stage(x, xOff + r0 * k, z, raw, nr, k, kp, Double.NEGATIVE_INFINITY);
+            for (int r = 0; r < nr; r++) {
+                int o = r * kp;
+                double m = rowMax(z, o, kp);
+                if (!Double.isFinite(m)) {
+                    if (m != Double.NEGATIVE_INFINITY) {
+                        return false;                      // NaN or +inf: the ND4J path defines those
+                    }
+                    // an all -inf slice: -inf
+                    if (sumOnly) {
+                        out.put(outOff + r0 + r, m);
+                    } else {
+                        Arrays.fill(g, o, o + kp, m);
+                    }
+                    continue;
+                }
+                Arrays.fill(z, o + k, o + kp, m);
+                int maxima = rowSums(z, noLabels, a, noLabels, g, o, kp, m, 1.0, sums) - (kp - k);
+                double rest = sums[0] + (maxima - 1);
+                double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+                if (sumOnly) {
+                    out.put(outOff + r0 + r, (double) (m + logSum));
+                } else {
+                    // (z - m) - log sum exp(z - m): never m + logSum subtracted from z
+                    double ls = (double) logSum;
+                    for (int i = 0; i < kp; i += L) {
+                        DoubleVector.fromArray(SP, z, o + i).sub(m).sub(ls).intoArray(g, o + i);
+                    }
+                }
+            }
+            if (!sumOnly) {
+                unstage(g, raw, out, outOff + r0 * k, nr, k, kp);
+            }
+        }
+        return true;
     }
 
     /** Copies {@code nr} rows of {@code k} from the buffer into rows {@code kp} apart, the padding set to {@code pad}. */

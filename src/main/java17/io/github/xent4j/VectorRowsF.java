@@ -2,6 +2,7 @@ package io.github.xent4j;
 
 import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
+import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -250,6 +251,58 @@ final class VectorRowsF implements VectorRows {
             }
         }
         return -1;
+    }
+
+    @Override
+    public boolean logSoftmax(Buffer xBuffer, int xOff, Buffer outBuffer, int outOff, int n, int k, boolean sumOnly) {
+        FloatBuffer x = (FloatBuffer) xBuffer;
+        FloatBuffer out = (FloatBuffer) outBuffer;
+        int kp = (k + L - 1) / L * L;
+        int rows = Math.max(1, Math.min(n, STAGE / kp));
+        float[][] s = scratch(rows * kp + L);
+        float[] z = s[0];
+        float[] g = s[3];
+        float[] raw = s[4];
+        float[] noLabels = zeros(rows * kp + L);
+        float[] a = ones(kp);
+        double[] sums = new double[4];
+        for (int r0 = 0; r0 < n; r0 += rows) {
+            int nr = Math.min(rows, n - r0);
+            stage(x, xOff + r0 * k, z, raw, nr, k, kp, Float.NEGATIVE_INFINITY);
+            for (int r = 0; r < nr; r++) {
+                int o = r * kp;
+                float m = rowMax(z, o, kp);
+                if (!Float.isFinite(m)) {
+                    if (m != Float.NEGATIVE_INFINITY) {
+                        return false;                      // NaN or +inf: the ND4J path defines those
+                    }
+                    // an all -inf slice: -inf
+                    if (sumOnly) {
+                        out.put(outOff + r0 + r, m);
+                    } else {
+                        Arrays.fill(g, o, o + kp, m);
+                    }
+                    continue;
+                }
+                Arrays.fill(z, o + k, o + kp, m);
+                int maxima = rowSums(z, noLabels, a, noLabels, g, o, kp, m, 1f, sums) - (kp - k);
+                double rest = sums[0] + (maxima - 1);
+                double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+                if (sumOnly) {
+                    out.put(outOff + r0 + r, (float) (m + logSum));
+                } else {
+                    // (z - m) - log sum exp(z - m): never m + logSum subtracted from z
+                    float ls = (float) logSum;
+                    for (int i = 0; i < kp; i += L) {
+                        FloatVector.fromArray(SP, z, o + i).sub(m).sub(ls).intoArray(g, o + i);
+                    }
+                }
+            }
+            if (!sumOnly) {
+                unstage(g, raw, out, outOff + r0 * k, nr, k, kp);
+            }
+        }
+        return true;
     }
 
     /** Copies {@code nr} rows of {@code k} from the buffer into rows {@code kp} apart, the padding set to {@code pad}. */
