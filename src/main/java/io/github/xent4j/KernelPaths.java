@@ -27,24 +27,56 @@ final class KernelPaths {
     private KernelPaths() {
     }
 
-    private static final class Selected {
-        static final KernelPath PATH = select(System.getProperty("xent4j.kernel", "auto"));
-    }
+    private static volatile KernelPath selected;
 
-    /** The path the facade runs, chosen at first use. */
+    /**
+     * The path the facade runs, chosen at first use. A forced path that cannot run throws its
+     * {@link IllegalStateException} at every call (not an {@code ExceptionInInitializerError}).
+     */
     static KernelPath selected() {
-        return Selected.PATH;
+        KernelPath p = selected;
+        if (p == null) {
+            synchronized (KernelPaths.class) {
+                p = selected;
+                if (p == null) {
+                    p = select(System.getProperty("xent4j.kernel", "auto"));
+                    selected = p;
+                }
+            }
+        }
+        return p;
     }
 
-    /** Every path that can run in this JVM, the ND4J path first (for tests and benchmarks). */
+    /**
+     * Every path that can run in this JVM, the ND4J path first (for tests and benchmarks): the
+     * fused kernel at the width it runs at ({@code vector}) and at each narrower width down to
+     * 128 bits ({@code vector-256}, {@code vector-128}), so that one machine tests the summation
+     * orders of CPUs with narrower vectors.
+     */
     static List<KernelPath> available() {
         List<KernelPath> paths = new ArrayList<>();
         paths.add(Nd4jKernelPath.INSTANCE);
         VectorOrReason v = loadVector();
         if (v.path != null) {
             paths.add(v.path);
+            paths.addAll(Vectors.NARROWER);
         }
         return Collections.unmodifiableList(paths);
+    }
+
+    /** The fused kernel at the widths narrower than its own, made once (from VectorKernelPath.createAll()). */
+    private static final class Vectors {
+        static final List<KernelPath> NARROWER = narrower();
+
+        @SuppressWarnings("unchecked")
+        private static List<KernelPath> narrower() {
+            try {
+                List<KernelPath> all = (List<KernelPath>) Class.forName(VECTOR_CLASS).getMethod("createAll").invoke(null);
+                return all.subList(1, all.size());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("loading the fused kernel failed", e);
+            }
+        }
     }
 
     static KernelPath select(String mode) {

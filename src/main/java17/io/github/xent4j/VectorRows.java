@@ -1,0 +1,43 @@
+package io.github.xent4j;
+
+/**
+ * The row kernels of the fused path for one element type at one vector width
+ * ({@link VectorRowsF}, {@link VectorRowsD}, each defined once per width as a hidden class).
+ */
+interface VectorRows {
+    /** The vector width in bits. */
+    int bitSize();
+
+    /** Lanes per vector. */
+    int lanes();
+
+    /**
+     * Cross-entropy of rows {@code [from, to)} of the job: writes their losses to
+     * {@code job.rowLoss} and, if requested, their gradient rows.
+     *
+     * @return -1, or the first row whose values are invalid (then later rows are not computed)
+     */
+    int crossEntropy(VectorJob job, int from, int to);
+
+    /**
+     * Log-softmax (or, with {@code sumOnly}, log-sum-exp) of {@code n} rows of {@code k}
+     * contiguous elements of a float32 buffer (float64 for the float64 rows) into {@code out}
+     * ({@code n * k} elements, or {@code n}); a row that is all {@code -inf} gives {@code -inf}.
+     *
+     * @return false, with {@code out} partly written, if a row holds NaN or {@code +inf}
+     */
+    boolean logSoftmax(java.nio.Buffer x, int xOff, java.nio.Buffer out, int outOff, int n, int k, boolean sumOnly);
+
+    /**
+     * {@code out[i] = exp(x[i])} with the kernel's exp ({@code jdk}: the JDK's
+     * {@code lanewise(EXP)} instead), for tests and measurements; float32 rows only.
+     */
+    default void exp(float[] x, float[] out, boolean jdk) {
+        throw new UnsupportedOperationException("float32 exp of the float64 rows");
+    }
+
+    /** As {@link #exp(float[], float[], boolean)}, float64 rows only. */
+    default void exp(double[] x, double[] out, boolean jdk) {
+        throw new UnsupportedOperationException("float64 exp of the float32 rows");
+    }
+}

@@ -1,0 +1,479 @@
+package io.github.xent4j;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.invoke.MethodHandles;
+import java.nio.Buffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The float32 rows of the fused kernel at one vector width. {@link VectorKernelPath} defines this
+ * class once per width as a hidden class whose class data is the width in bits, so that the
+ * species is a static final constant in each copy (the Vector API is compiled to SIMD
+ * instructions only where the species is a compile-time constant).
+ *
+ * <p>Per row, on a copy of a block of rows in thread-local arrays: pass 1 the row maximum
+ * {@code m}; pass 2 {@code e_k = exp((z_k - m) / t)} (kept for pass 3), the sum of the
+ * {@code e_k} of the non-maximal entries, the count of maxima, {@code S = sum w y'} and
+ * {@code sum w y' (z - m) / t}, each summed in float32 lanes over blocks of {@value #BLOCK}
+ * elements and the blocks in float64; pass 3 the gradient. Inner loops have no branches: rows
+ * are padded to whole vectors, with {@code -inf} for pass 1 and then with the row maximum and
+ * label 0 (exponential 1, excluded from the sum and from the count of maxima).
+ *
+ * <p>{@link VectorRowsD} is this code with double for float (and its own exp): the Vector API
+ * has no element-generic form that compiles to SIMD instructions, so change both together.
+ */
+final class VectorRowsF implements VectorRows {
+    private static final VectorSpecies<Float> SP = VectorSpecies.of(float.class, VectorShape.forBitSize(bits()));
+    private static final VectorSpecies<Integer> SPI = VectorSpecies.of(int.class, SP.vectorShape());
+    private static final int L = SP.length();
+    /** Elements per float32 partial sum; the partial sums are added in float64. */
+    private static final int BLOCK = 256;
+    /** Elements staged per block of rows (16 KiB per array), at least one row. */
+    private static final int STAGE = 4096;
+    /** Rows at least this long are copied one by one between the buffers and the padded rows; shorter rows in one copy per block and then within the heap. */
+    private static final int DIRECT_ROW_COPY = 64;
+    private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
+    private static volatile float[] ones = new float[0];
+    private static volatile float[] zeros = new float[0];
+
+    VectorRowsF() {
+    }
+
+    private static int bits() {
+        try {
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Integer.class);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public int bitSize() {
+        return SP.vectorBitSize();
+    }
+
+    @Override
+    public int lanes() {
+        return L;
+    }
+
+    // exp-begin
+    // exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2] (Cody-Waite: ln 2
+    // in two parts); exp(r) = 1 + r + r^2 P(r), Cephes' degree-7 polynomial for float; 2^n from
+    // exponent bits in two factors 2^(n/2) 2^(n - n/2), each a normal number, so that subnormal
+    // results are rounded once. round(x log2 e) adds 1.5 * 2^23: the fraction bits then hold n.
+    // Each width's copy of this class has its own copy of this method (no shared, polluted profiles).
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float SHIFT = 12582912f;
+    private static final int SHIFT_BITS = Float.floatToRawIntBits(SHIFT);
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** exp rounds to 0 below -103.97 and overflows above 88.73; the clamp keeps n in [-150, 128]. */
+    private static final float EXP_MIN = -104f;
+    private static final float EXP_MAX = 89f;
+
+    /** {@code exp} of every lane: -inf and underflow give +0.0, overflow +inf, NaN stays NaN, exp(0) = 1. */
+    static FloatVector exp(FloatVector x) {
+        // compare and blend: cheaper than max/min with Java's NaN rules, and NaN stays NaN
+        x = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN)).blend(EXP_MAX, x.compare(VectorOperators.GT, EXP_MAX));
+        FloatVector shifted = x.fma(LOG2E, SHIFT);
+        FloatVector n = shifted.sub(SHIFT);
+        FloatVector r = n.fma(FloatVector.broadcast(SP, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(SP, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f)
+                .fma(r, FloatVector.broadcast(SP, 8.3334519073E-3f))
+                .fma(r, FloatVector.broadcast(SP, 4.1665795894E-2f))
+                .fma(r, FloatVector.broadcast(SP, 1.6666665459E-1f))
+                .fma(r, FloatVector.broadcast(SP, 5.0000001201E-1f));
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector ni = ((IntVector) shifted.reinterpretShape(SPI, 0)).sub(SHIFT_BITS);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector s1 = (FloatVector) n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(SP, 0);
+        FloatVector s2 = (FloatVector) n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(SP, 0);
+        return p.mul(s1).mul(s2);
+    }
+    // exp-end
+
+    @Override
+    public void exp(float[] x, float[] out, boolean jdk) {
+        int i = 0;
+        for (; i + L <= x.length; i += L) {
+            FloatVector v = FloatVector.fromArray(SP, x, i);
+            (jdk ? v.lanewise(VectorOperators.EXP) : exp(v)).intoArray(out, i);
+        }
+        for (; i < x.length; i++) {
+            FloatVector v = FloatVector.broadcast(SP, x[i]);
+            out[i] = (jdk ? v.lanewise(VectorOperators.EXP) : exp(v)).lane(0);
+        }
+    }
+
+    /** Five arrays of at least {@code size} floats, this thread's. */
+    private static float[][] scratch(int size) {
+        float[][] s = SCRATCH.get();
+        if (s == null || s[0].length < size) {
+            s = new float[][]{new float[size], new float[size], new float[size], new float[size], new float[size]};
+            SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    /** Read-only arrays of at least {@code size} ones / zeros. */
+    private static float[] ones(int size) {
+        float[] a = ones;
+        if (a.length < size) {
+            a = new float[size];
+            Arrays.fill(a, 1f);
+            ones = a;
+        }
+        return a;
+    }
+
+    private static float[] zeros(int size) {
+        float[] a = zeros;
+        if (a.length < size) {
+            a = new float[size];
+            zeros = a;
+        }
+        return a;
+    }
+
+    @Override
+    public int crossEntropy(VectorJob job, int from, int to) {
+        int k = job.k;
+        // rows are padded to whole vectors: kp elements apart in the scratch arrays
+        int kp = (k + L - 1) / L * L;
+        int rows = Math.max(1, Math.min(to - from, STAGE / kp));
+        float[][] s = scratch(rows * kp + L);
+        float[] z = s[0];
+        float[] y = s[1];
+        float[] av = s[2];
+        float[] g = s[3];
+        float[] raw = s[4];
+        float[] plainA = ones(kp);
+        float[] plainB = zeros(kp);
+        float[] a = job.plainLabels ? plainA : job.aF;
+        float[] b = job.plainLabels ? plainB : job.bF;
+        double t = job.temperature;
+        float invT = (float) (1.0 / t);
+        double lambda = job.zLoss;
+        double[] sums = new double[4];
+        for (int r0 = from; r0 < to; r0 += rows) {
+            int nr = Math.min(rows, to - r0);
+            stage(job.zF, job.zOff + r0 * k, z, raw, nr, k, kp, Float.NEGATIVE_INFINITY);
+            if (job.classIds == null) {
+                stage(job.yF, job.yOff + r0 * k, y, raw, nr, k, kp, 0f);
+            } else {
+                Arrays.fill(y, 0, nr * kp, 0f);
+                for (int r = 0; r < nr; r++) {
+                    if (job.rowWeight == null || job.rowWeight[r0 + r] != 0) {
+                        y[r * kp + job.classIds[r0 + r]] = 1f;
+                    }
+                }
+            }
+            if (job.availF != null) {
+                stage(job.availF, job.availOff + r0 * k, av, raw, nr, k, kp, 0f);
+            }
+            for (int r = 0; r < nr; r++) {
+                int row = r0 + r;
+                int o = r * kp;
+                double w = job.rowWeight == null ? 1 : job.rowWeight[row];
+                if (w == 0) {
+                    Arrays.fill(g, o, o + kp, 0f);
+                    job.rowLoss[row] = 0;
+                    continue;
+                }
+                float[] ra = a;
+                float[] rb = b;
+                if (job.availF != null) {
+                    int available = stageAvailable(z, y, av, o, k, job.aF, job.smoothF, job.plainLabels);
+                    if (available < 0) {
+                        return row;
+                    }
+                    if (available == 0) {                  // no available class: a masked row
+                        Arrays.fill(g, o, o + kp, 0f);
+                        job.rowLoss[row] = 0;
+                        continue;
+                    }
+                    ra = plainA;                           // y holds w y' now
+                    rb = plainB;
+                }
+                float m = rowMax(z, o, kp);
+                if (!Float.isFinite(m)) {
+                    return row;                            // NaN, +inf, or every logit -inf
+                }
+                // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
+                Arrays.fill(z, o + k, o + kp, m);
+                int maxima = rowSums(z, y, ra, rb, g, o, kp, m, invT, sums) - (kp - k);
+                double sumNonMax = sums[0];
+                double labelSum = sums[1];
+                double dot = sums[2];
+                if (sums[3] < 0 || !Float.isFinite((float) labelSum)) {
+                    return row;                            // negative, NaN or infinite labels
+                }
+                if (Double.isNaN(dot)) {
+                    dot = dotWithInfinities(z, y, ra, rb, o, k, m, invT);
+                }
+                // log sum exp((z - m) / t) = log(maxima + sumNonMax), accurate when it is tiny
+                double rest = sumNonMax + (maxima - 1);
+                // log1p (StrictMath, slow) only where log(1 + rest) would lose digits: from 0.01 up
+                // the rounding of 1 + rest costs at most 1.1e-14 relative
+                double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+                double lse = m / t + logSum;
+                // both terms are >= 0: no cancellation
+                job.rowLoss[row] = w * (t * t * (labelSum * logSum - dot) + lambda * lse * lse);
+                if (job.gradient) {
+                    double sumExp = 1 + rest;
+                    double zc = 2 * lambda / t * lse;
+                    float tw = (float) (t * w);
+                    float zcw = (float) (zc * w);
+                    // g = e * c - t w y' with c = (t S + zc) w / sumExp: one rounding of c, where
+                    // neither t w S nor t w y' can overflow; else t (p S - w y') + zc p as written
+                    float c = (float) ((t * labelSum + zc) * w / sumExp);
+                    if (Float.isFinite((float) (t * w * labelSum)) && Float.isFinite(c)) {
+                        rowGradientFused(y, ra, rb, g, o, kp, c, tw);
+                    } else if (Float.isFinite(tw) && Float.isFinite(zcw)) {
+                        rowGradient(y, ra, rb, g, o, kp, (float) (1 / sumExp), (float) labelSum, tw, zcw);
+                    } else {
+                        rowGradientInDouble(y, ra, rb, g, o, k, sumExp, labelSum, t, zc, w);
+                    }
+                }
+            }
+            if (job.gradient) {
+                unstage(g, raw, job.gradF, job.gradOff + r0 * k, nr, k, kp);
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public boolean logSoftmax(Buffer xBuffer, int xOff, Buffer outBuffer, int outOff, int n, int k, boolean sumOnly) {
+        FloatBuffer x = (FloatBuffer) xBuffer;
+        FloatBuffer out = (FloatBuffer) outBuffer;
+        int kp = (k + L - 1) / L * L;
+        int rows = Math.max(1, Math.min(n, STAGE / kp));
+        float[][] s = scratch(rows * kp + L);
+        float[] z = s[0];
+        float[] g = s[3];
+        float[] raw = s[4];
+        float[] noLabels = zeros(rows * kp + L);
+        float[] a = ones(kp);
+        double[] sums = new double[4];
+        for (int r0 = 0; r0 < n; r0 += rows) {
+            int nr = Math.min(rows, n - r0);
+            stage(x, xOff + r0 * k, z, raw, nr, k, kp, Float.NEGATIVE_INFINITY);
+            for (int r = 0; r < nr; r++) {
+                int o = r * kp;
+                float m = rowMax(z, o, kp);
+                if (!Float.isFinite(m)) {
+                    if (m != Float.NEGATIVE_INFINITY) {
+                        return false;                      // NaN or +inf: the ND4J path defines those
+                    }
+                    // an all -inf slice: -inf
+                    if (sumOnly) {
+                        out.put(outOff + r0 + r, m);
+                    } else {
+                        Arrays.fill(g, o, o + kp, m);
+                    }
+                    continue;
+                }
+                Arrays.fill(z, o + k, o + kp, m);
+                int maxima = rowSums(z, noLabels, a, noLabels, g, o, kp, m, 1f, sums) - (kp - k);
+                double rest = sums[0] + (maxima - 1);
+                double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+                if (sumOnly) {
+                    out.put(outOff + r0 + r, (float) (m + logSum));
+                } else {
+                    // (z - m) - log sum exp(z - m): never m + logSum subtracted from z
+                    float ls = (float) logSum;
+                    for (int i = 0; i < kp; i += L) {
+                        FloatVector.fromArray(SP, z, o + i).sub(m).sub(ls).intoArray(g, o + i);
+                    }
+                }
+            }
+            if (!sumOnly) {
+                unstage(g, raw, out, outOff + r0 * k, nr, k, kp);
+            }
+        }
+        return true;
+    }
+
+    /** Copies {@code nr} rows of {@code k} from the buffer into rows {@code kp} apart, the padding set to {@code pad}. */
+    private static void stage(FloatBuffer from, int index, float[] to, float[] raw, int nr, int k, int kp, float pad) {
+        if (kp == k) {
+            from.get(index, to, 0, nr * k);
+            return;
+        }
+        if (k >= DIRECT_ROW_COPY) {
+            for (int r = 0; r < nr; r++) {
+                from.get(index + r * k, to, r * kp, k);
+                Arrays.fill(to, r * kp + k, (r + 1) * kp, pad);
+            }
+            return;
+        }
+        from.get(index, raw, 0, nr * k);
+        for (int r = 0; r < nr; r++) {
+            System.arraycopy(raw, r * k, to, r * kp, k);
+            Arrays.fill(to, r * kp + k, (r + 1) * kp, pad);
+        }
+    }
+
+    /** Copies {@code nr} rows {@code kp} apart into the buffer, {@code k} elements each. */
+    private static void unstage(float[] from, float[] raw, FloatBuffer to, int index, int nr, int k, int kp) {
+        if (kp == k) {
+            to.put(index, from, 0, nr * k);
+            return;
+        }
+        if (k >= DIRECT_ROW_COPY) {
+            for (int r = 0; r < nr; r++) {
+                to.put(index + r * k, from, r * kp, k);
+            }
+            return;
+        }
+        for (int r = 0; r < nr; r++) {
+            System.arraycopy(from, r * kp, raw, r * k, k);
+        }
+        to.put(index, raw, 0, nr * k);
+    }
+
+    /** Pass 1: the row's maximum (NaN if it holds a NaN). */
+    private static float rowMax(float[] z, int o, int kp) {
+        FloatVector acc0 = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
+        FloatVector acc1 = acc0;
+        int i = 0;
+        for (; i + L < kp; i += 2 * L) {
+            acc0 = acc0.max(FloatVector.fromArray(SP, z, o + i));
+            acc1 = acc1.max(FloatVector.fromArray(SP, z, o + i + L));
+        }
+        if (i < kp) {
+            acc0 = acc0.max(FloatVector.fromArray(SP, z, o + i));
+        }
+        return acc0.max(acc1).reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * Pass 2: writes {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
+     * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and -1
+     * if a label is negative (else 0). Returns the number of entries equal to the maximum.
+     */
+    private static int rowSums(float[] z, float[] y, float[] a, float[] b, float[] g, int o, int kp, float m,
+                               float invT, double[] sums) {
+        double sumNonMax = 0;
+        double labelSum = 0;
+        double dot = 0;
+        int maxima = 0;
+        VectorMask<Float> negative = SP.maskAll(false);
+        int i = 0;
+        while (i < kp) {
+            int end = Math.min(kp, i + BLOCK);
+            FloatVector ve = FloatVector.zero(SP);
+            FloatVector vs = FloatVector.zero(SP);
+            FloatVector vd = FloatVector.zero(SP);
+            for (; i < end; i += L) {
+                FloatVector u = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
+                FloatVector e = exp(u);
+                e.intoArray(g, o + i);
+                VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
+                maxima += top.trueCount();
+                ve = ve.add(e.blend(0f, top));
+                FloatVector yv = FloatVector.fromArray(SP, y, o + i);
+                negative = negative.or(yv.compare(VectorOperators.LT, 0f));
+                FloatVector wy = yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
+                vs = vs.add(wy);
+                vd = wy.fma(u, vd);
+            }
+            sumNonMax += ve.reduceLanes(VectorOperators.ADD);
+            labelSum += vs.reduceLanes(VectorOperators.ADD);
+            dot += vd.reduceLanes(VectorOperators.ADD);
+        }
+        sums[0] = sumNonMax;
+        sums[1] = labelSum;
+        sums[2] = dot;
+        sums[3] = negative.anyTrue() ? -1 : 0;
+        return maxima;
+    }
+
+    /** {@code sum w y' (z - m) * invT} with {@code 0 * (-inf) = 0}: for rows with {@code -inf} logits. */
+    private static double dotWithInfinities(float[] z, float[] y, float[] a, float[] b, int o, int k, float m,
+                                            float invT) {
+        double dot = 0;
+        for (int i = 0; i < k; i++) {
+            float wy = Math.fma(y[o + i], a[i], b[i]);
+            if (wy != 0) {
+                dot += (double) wy * ((z[o + i] - m) * invT);
+            }
+        }
+        return dot;
+    }
+
+    /** Pass 3: {@code g = e * c - tw * w y'}, in place over e. */
+    private static void rowGradientFused(float[] y, float[] a, float[] b, float[] g, int o, int kp, float c, float tw) {
+        for (int i = 0; i < kp; i += L) {
+            FloatVector wy = FloatVector.fromArray(SP, y, o + i)
+                    .fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
+            FloatVector.fromArray(SP, g, o + i).fma(FloatVector.broadcast(SP, c), wy.mul(-tw))
+                    .intoArray(g, o + i);
+        }
+    }
+
+    /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */
+    private static void rowGradient(float[] y, float[] a, float[] b, float[] g, int o, int kp, float invSum, float s,
+                                    float tw, float zcw) {
+        for (int i = 0; i < kp; i += L) {
+            FloatVector p = FloatVector.fromArray(SP, g, o + i).mul(invSum);
+            FloatVector wy = FloatVector.fromArray(SP, y, o + i)
+                    .fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
+            p.mul(s).sub(wy).fma(p.broadcast(tw), p.mul(zcw)).intoArray(g, o + i);
+        }
+    }
+
+    /** Pass 3 in float64, for rows whose scalars overflow float32 (the result may still be finite). */
+    private static void rowGradientInDouble(float[] y, float[] a, float[] b, float[] g, int o, int k, double sumExp,
+                                            double s, double t, double zc, double w) {
+        for (int i = 0; i < k; i++) {
+            double p = g[o + i] / sumExp;
+            double wy = Math.fma(y[o + i], a[i], b[i]);
+            g[o + i] = (float) (w * (t * (p * s - wy) + zc * p));
+        }
+    }
+
+    /**
+     * Per-output mask of one row: validates it (0 or 1), sets unavailable logits to -inf and
+     * replaces the labels by {@code w y'} with the smoothing spread over the available classes.
+     * Rare enough to be scalar.
+     *
+     * @return the number of available classes, or -1 for an invalid mask or a negative label
+     */
+    private static int stageAvailable(float[] z, float[] y, float[] av, int o, int k, float[] a, float[] smooth,
+                                      boolean plain) {
+        int available = 0;
+        for (int i = o; i < o + k; i++) {
+            if (av[i] != 0) {
+                if (av[i] != 1 || y[i] < 0) {
+                    return -1;                             // NaN mask entries too
+                }
+                available++;
+            }
+        }
+        if (available == 0) {
+            return 0;
+        }
+        float perClass = 1f / available;
+        for (int i = 0; i < k; i++) {
+            if (av[o + i] != 0) {
+                y[o + i] = plain ? y[o + i] : Math.fma(y[o + i], a[i], smooth[i] * perClass);
+            } else {
+                z[o + i] = Float.NEGATIVE_INFINITY;
+                y[o + i] = 0f;
+            }
+        }
+        return available;
+    }
+}
