@@ -1,0 +1,90 @@
+package io.github.xent4j;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Reads arrays into Java arrays (c-order) and writes results back, without a native op for dense
+ * c-order inputs: at small sizes one native call costs more than the arithmetic.
+ */
+final class HostValues {
+    private HostValues() {
+    }
+
+    /** Whether the elements lie in the buffer in c-order with no gaps, from {@code offset()}. */
+    static boolean isDenseC(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    private static INDArray dense(INDArray a) {
+        return isDenseC(a) ? a : a.dup('c');
+    }
+
+    /** Every element as a double, c-order (exact for every floating type and for INT32). */
+    static double[] read(INDArray a) {
+        int length = (int) a.length();
+        if (length == 0) {
+            return new double[0];
+        }
+        INDArray d = dense(a);
+        if (d.dataType() == DataType.BOOL) {
+            d = d.castTo(DataType.FLOAT);
+        }
+        return d.data().getDoublesAt(d.offset(), length);
+    }
+
+    /** Every element of an integer array as a long, c-order. */
+    static long[] readLongs(INDArray a) {
+        int length = (int) a.length();
+        long[] out = new long[length];
+        if (length == 0) {
+            return out;
+        }
+        INDArray d = dense(a);
+        long offset = d.offset();
+        for (int i = 0; i < length; i++) {
+            out[i] = d.data().getLong(offset + i);
+        }
+        return out;
+    }
+
+    /**
+     * {@code v} as the type holds it, to within rounding: float32 rounding for the single and half
+     * types, and {@code +-inf} where {@code v} overflows the type's range.
+     */
+    static double asType(double v, DataType type) {
+        switch (type) {
+            case DOUBLE:
+                return v;
+            case HALF:
+                return Math.abs(v) > 65504.0 ? v * Double.POSITIVE_INFINITY : (float) v;
+            default:
+                return (float) v;
+        }
+    }
+
+    /** A new c-order array of the type holding {@code values}, in the current workspace if any. */
+    static INDArray write(double[] values, DataType type, long... shape) {
+        if (values.length == 0) {
+            return Nd4j.create(type, shape);
+        }
+        if (type == DataType.DOUBLE) {
+            return Nd4j.create(values, shape, type);
+        }
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return Nd4j.create(f, shape, type);
+    }
+}

@@ -1,0 +1,234 @@
+package io.github.xent4j;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Min;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * The cross-entropy of a prepared {@link Problem} as ND4J native ops over {@code [N, K]} (row
+ * max, one shifted exponentiation, a row sum and a dot, one pass for the gradient), with the
+ * per-row scalars ({@code S}, {@code LSE}, the loss, the gradient's coefficient) in float64.
+ * Invalid values are found as a side effect (non-finite row scalars) and diagnosed by
+ * {@link InputChecks#diagnose}.
+ */
+final class Nd4jCrossEntropy {
+    private Nd4jCrossEntropy() {
+    }
+
+    /**
+     * @param viaSoftmax exponentiate with libnd4j's SoftMax (the row sums from its maxima)
+     *                   instead of Exp and a row Sum; ignored with a z-loss, whose tiny
+     *                   log-sum-exps need the sum of the non-maximal exponentials
+     */
+    static XentKernel.Result solve(Problem p, XentKernel.Output output, boolean viaSoftmax) {
+        XentOptions o = p.options;
+        int n = p.n;
+        double t = o.temperature();
+        double lambda = o.zLoss();
+
+        // target = w * y' (the weighted smoothed labels), and S = its row sums computed as
+        // (1 - eps) * sum(w * y) + eps * mean of the available w, not as a sum of K small numbers.
+        INDArray target = weightedSmoothedLabels(p);
+        double[] s = HostValues.read(rowLabelSums(p));
+        if (!p.fromClassIds && minimum(p.y) < 0) {
+            InputChecks.diagnose(p);   // negative labels leave every result finite: their own test
+        }
+
+        Slices sl = Slices.shift(p.z, 1, 1.0 / t, false);
+        // sum_k w y' (u_k - m) needs the shifted values, before they become probabilities
+        double[] dot = output.anyLoss() ? HostValues.read(Nd4j.getExecutioner().exec(new Dot(target, sl.values, 1)))
+                : null;
+        double[] max = HostValues.read(sl.max);
+        double[] logSum = new double[n];                 // log sum exp(u - m)
+        double[] divisor = new double[n];                // values / divisor = p
+        boolean suspect = false;
+        if (viaSoftmax && lambda == 0) {
+            // values become p; the row maximum of p is 1 / sum exp(u - m): NaN for rows with NaN
+            // or +inf logits, or all -inf
+            double[] maxP = HostValues.read(sl.softmaxInPlace());
+            for (int i = 0; i < n; i++) {
+                logSum[i] = -Math.log(maxP[i]);
+                divisor[i] = 1;
+            }
+        } else {
+            sl.exponentiate();                           // values become exp(u - m)
+            double[] sumExp = HostValues.read(sl.sumExp);
+            double[] r = null;
+            double[] below = null;
+            if (lambda != 0) {
+                // log1p(r + c - 1) with r the sum of the exponentials below 1 (the non-maximal
+                // entries) and c the count of the maxima: exact when the log-sum-exp is tiny
+                INDArray belowOne = InputChecks.matches(sl.values, Conditions.lessThan(1.0)).castTo(p.computeType);
+                r = HostValues.read(Nd4j.getExecutioner().exec(new Dot(sl.values, belowOne, 1)));
+                below = HostValues.read(Nd4j.getExecutioner().exec(new Sum(belowOne, 1)));
+            }
+            for (int i = 0; i < n; i++) {
+                divisor[i] = sumExp[i];
+                logSum[i] = r == null ? Math.log(sumExp[i]) : Math.log1p(r[i] + (p.k - below[i] - 1));
+                suspect |= !Double.isFinite(sumExp[i]);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            // NaN or +inf logits and all -inf rows make logSum non-finite, NaN or infinite labels
+            // S; -inf logits make the dot -inf (positive target) or NaN (zero target)
+            suspect |= !Double.isFinite(logSum[i]) || !Double.isFinite(s[i]) || dot != null && !Double.isFinite(dot[i]);
+        }
+        if (suspect) {
+            InputChecks.diagnose(p);                     // throws for invalid input
+            if (dot != null) {
+                dot = dotWithInfiniteLogits(p, target);
+            }
+        }
+
+        double[] lse = new double[n];                    // LSE of u, in float64: m / t may overflow the type
+        for (int i = 0; i < n; i++) {
+            lse[i] = max[i] / t + logSum[i];
+        }
+        INDArray loss = null;
+        double lossSum = Double.NaN;
+        if (output.anyLoss()) {
+            // loss = t^2 * (S * log sum exp(u - m) - sum_k w y' (u_k - m)) + lambda * LSE^2
+            double[] l = new double[n];
+            lossSum = 0;
+            for (int i = 0; i < n; i++) {
+                double v = t * t * (s[i] * logSum[i] - dot[i]);
+                if (lambda != 0) {
+                    v += lambda * lse[i] * lse[i];
+                }
+                l[i] = p.rowWeights == null ? v : p.rowWeights[i] == 0 ? 0 : v * p.rowWeights[i];
+                lossSum += HostValues.asType(l[i], p.inType);   // the sum of the losses as returned
+            }
+            loss = output.perExample ? HostValues.write(l, p.inType, n) : null;
+        }
+        INDArray gradient = output.gradient ? gradient(p, sl.values, target, s, lse, divisor) : null;
+        return new XentKernel.Result(loss, gradient, lossSum);
+    }
+
+    /**
+     * {@code t * (p * (S + zc / t) - w y') } with {@code zc = (2 lambda / t) * LSE}, written over
+     * the exponentials (or probabilities) in place. When {@code t * S} and the coefficient are
+     * representable, the {@code t} goes into the per-row coefficient and the target's factor (two
+     * passes); otherwise it is applied after the subtraction (three), so that the result is finite
+     * whenever its true value is.
+     */
+    private static INDArray gradient(Problem p, INDArray values, INDArray target, double[] s, double[] lse,
+                                     double[] divisor) {
+        int n = p.n;
+        double t = p.options.temperature();
+        double zFactor = 2 * p.options.zLoss() / t;
+        double largest = p.computeType == DataType.DOUBLE ? Double.MAX_VALUE : Float.MAX_VALUE;
+        double[] coef = new double[n];
+        boolean direct = true;
+        for (int i = 0; i < n; i++) {
+            coef[i] = (t * s[i] + zFactor * lse[i]) / divisor[i];
+            direct &= Math.abs(coef[i]) <= largest && t * s[i] <= largest;
+        }
+        boolean finite = true;
+        if (direct) {
+            mulRows(values, HostValues.write(coef, p.computeType, n));
+            Nd4j.getExecutioner().exec(new Axpy(target, values, values, -t));
+        } else {
+            for (int i = 0; i < n; i++) {
+                coef[i] = (s[i] + zFactor / t * lse[i]) / divisor[i];
+                finite &= Math.abs(coef[i]) <= largest;
+            }
+            mulRows(values, HostValues.write(coef, p.computeType, n));
+            Nd4j.getExecutioner().exec(new Axpy(target, values, values, -1.0));
+            values.muli(t);
+        }
+        INDArray g = values;
+        if (!finite && p.available != null) {
+            // an unavailable class is exactly 0 whatever overflowed (no inf * 0 = NaN)
+            g = Problem.select(p.available.neq(0), g, Nd4j.zeros(p.computeType, n, p.k));
+        }
+        if (p.rowWeightArray != null) {
+            mulRows(g, p.rowWeightArray);
+        }
+        return g.castTo(p.inType);
+    }
+
+    /** {@code w * y'} as an array of the compute type; {@code y} itself when that is the same. */
+    private static INDArray weightedSmoothedLabels(Problem p) {
+        double eps = p.options.labelSmoothing();
+        INDArray w = p.options.classWeightArray(p.computeType);
+        if (eps == 0) {
+            return w == null ? p.y : p.y.mulRowVector(w);
+        }
+        INDArray target = p.y.mul(1 - eps);
+        if (p.available == null) {
+            target.addi(eps / p.k);
+        } else {
+            // eps / K_n on the K_n available classes of row n (K_n = 0 rows are masked; count them
+            // as 1 so that 0 * (eps / 0) cannot make a NaN)
+            INDArray count = Nd4j.getExecutioner().exec(new Sum(p.available, 1));
+            BooleanIndexing.replaceWhere(count, 1.0, Conditions.lessThan(0.5));
+            INDArray perClass = count.rdivi(eps);
+            target.addi(p.available.mulColumnVector(perClass));
+        }
+        if (w != null) {
+            target.muliRowVector(w);
+        }
+        return target;
+    }
+
+    /** {@code S_n = sum_k w_k y'_nk}, {@code [N]}. */
+    private static INDArray rowLabelSums(Problem p) {
+        double eps = p.options.labelSmoothing();
+        INDArray w = p.options.hasClassWeights() ? p.options.classWeightArray(p.computeType).reshape(p.k, 1) : null;
+        INDArray weightedSum = w == null ? Nd4j.getExecutioner().exec(new Sum(p.y, 1)) : p.y.mmul(w).reshape(p.n);
+        if (eps == 0) {
+            return weightedSum;
+        }
+        INDArray sums = weightedSum.mul(1 - eps);
+        if (p.available == null) {
+            sums.addi(eps * (w == null ? 1.0 : p.options.classWeightMean()));
+        } else {
+            // eps * (sum of the available w) / K_n
+            INDArray count = Nd4j.getExecutioner().exec(new Sum(p.available, 1));
+            INDArray availableWeight = w == null ? count.dup() : p.available.mmul(w).reshape(p.n);
+            // a row with no available class is masked; avoid 0/0 there
+            BooleanIndexing.replaceWhere(count, 1.0, Conditions.lessThan(0.5));
+            sums.addi(availableWeight.divi(count).muli(eps));
+        }
+        return sums;
+    }
+
+    /**
+     * {@code sum_k w y' (u_k - m)} for rows with {@code -inf} logits, with {@code 0 * (-inf) = 0}
+     * made explicit: a {@code -inf} shifted logit contributes 0 where its target is 0 and makes the
+     * row's dot {@code -inf} (its loss {@code +inf}) where its target is positive.
+     */
+    private static double[] dotWithInfiniteLogits(Problem p, INDArray target) {
+        // The fast path's shifted values became exponentials; this rare path shifts again.
+        INDArray shifted = Slices.shift(p.z, 1, 1.0 / p.options.temperature(), false).values;
+        INDArray negInf = InputChecks.matches(shifted, InputChecks.negativeInfinity(p.computeType)).castTo(p.computeType);
+        double[] targetOnNegInf = HostValues.read(Nd4j.getExecutioner().exec(new Dot(target, negInf, 1)));
+        BooleanIndexing.replaceWhere(shifted, 0.0, Conditions.isInfinite());
+        double[] dot = HostValues.read(Nd4j.getExecutioner().exec(new Dot(target, shifted, 1)));
+        for (int i = 0; i < dot.length; i++) {
+            if (targetOnNegInf[i] > 0) {
+                dot[i] = Double.NEGATIVE_INFINITY;
+            }
+        }
+        return dot;
+    }
+
+    /** {@code x[n, :] *= v[n]} with a shape-broadcasting op (the legacy column broadcast is 10x slower). */
+    static void mulRows(INDArray x, INDArray v) {
+        Nd4j.exec(new MulOp(new INDArray[]{x, v.reshape(v.length(), 1)}, new INDArray[]{x}));
+    }
+
+    /** Smallest element, into a scalar of our own ({@code minNumber()} costs a few microseconds more). */
+    static double minimum(INDArray x) {
+        INDArray out = Nd4j.createUninitialized(x.dataType(), new long[0]);
+        Nd4j.getExecutioner().exec(new Min(x, out));
+        return out.getDouble(0);
+    }
+}
