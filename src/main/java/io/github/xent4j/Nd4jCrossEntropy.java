@@ -76,9 +76,10 @@ final class Nd4jCrossEntropy {
             }
         }
         for (int i = 0; i < n; i++) {
-            // NaN or +inf logits and all -inf rows make logSum non-finite, NaN or infinite labels
-            // S; -inf logits make the dot -inf (positive target) or NaN (zero target)
-            suspect |= !Double.isFinite(logSum[i]) || !Double.isFinite(s[i]) || dot != null && !Double.isFinite(dot[i]);
+            // NaN or +inf logits and all -inf rows make the row maximum or logSum non-finite (one
+            // class: the maximum), NaN or infinite labels S; -inf logits make the dot -inf
+            // (positive target) or NaN (zero target)
+            suspect |= !Double.isFinite(max[i]) || !Double.isFinite(logSum[i]) || !Double.isFinite(s[i]) || dot != null && !Double.isFinite(dot[i]);
         }
         if (suspect) {
             InputChecks.diagnose(p);                     // throws for invalid input

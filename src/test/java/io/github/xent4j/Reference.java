@@ -51,11 +51,20 @@ public final class Reference {
             u[j] = on[j] ? z[j] / t : Double.NEGATIVE_INFINITY;
             m = Math.max(m, u[j]);
         }
+        // log sum exp(u - m) = log(c + r) with c the count of maxima and r the sum of the other
+        // exponentials, as log1p(r + c - 1): log(sumExp) would lose r below 1e-16 relative
         double sumExp = 0;
+        double rest = 0;
+        int maxima = 0;
         for (int j = 0; j < k; j++) {
+            if (on[j] && u[j] == m) {
+                maxima++;
+            } else if (on[j]) {
+                rest += Math.exp(u[j] - m);
+            }
             sumExp += on[j] ? Math.exp(u[j] - m) : 0;
         }
-        double logSum = Math.log(sumExp);
+        double logSum = Math.log1p(rest + (maxima - 1));
         double lse = m + logSum;
         double s = 0;
         double maxWy = 0;
