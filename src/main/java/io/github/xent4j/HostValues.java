@@ -12,7 +12,7 @@ final class HostValues {
     private HostValues() {
     }
 
-    /** Whether the elements lie in the buffer in c-order with no gaps, from {@code offset()}. */
+    /** Whether the elements lie in c-order with no gaps. */
     static boolean isDenseC(INDArray a) {
         long[] shape = a.shape();
         long[] stride = a.stride();
@@ -26,8 +26,13 @@ final class HostValues {
         return true;
     }
 
+    /**
+     * The array itself when it owns a dense c-order buffer from its start, otherwise a c-order
+     * copy (a view's {@code data()} and {@code offset()} do not address its elements uniformly
+     * across ND4J versions; copying a small view costs one native op).
+     */
     private static INDArray dense(INDArray a) {
-        return isDenseC(a) ? a : a.dup('c');
+        return a.offset() == 0 && !a.isView() && isDenseC(a) ? a : a.dup('c');
     }
 
     /** Every element as a double, c-order (exact for every floating type and for INT32). */
@@ -40,7 +45,7 @@ final class HostValues {
         if (d.dataType() == DataType.BOOL) {
             d = d.castTo(DataType.FLOAT);
         }
-        return d.data().getDoublesAt(d.offset(), length);
+        return d.data().getDoublesAt(0, length);
     }
 
     /** Every element of an integer array as a long, c-order. */
@@ -51,9 +56,8 @@ final class HostValues {
             return out;
         }
         INDArray d = dense(a);
-        long offset = d.offset();
         for (int i = 0; i < length; i++) {
-            out[i] = d.data().getLong(offset + i);
+            out[i] = d.data().getLong(i);
         }
         return out;
     }

@@ -35,8 +35,12 @@ final class Nd4jCrossEntropy {
 
         // target = w * y' (the weighted smoothed labels), and S = its row sums computed as
         // (1 - eps) * sum(w * y) + eps * mean of the available w, not as a sum of K small numbers.
-        INDArray target = weightedSmoothedLabels(p);
-        double[] s = HostValues.read(rowLabelSums(p));
+        INDArray target = weightedSmoothedLabels(p, p.computeType);
+        double[] s = HostValues.read(rowLabelSums(p, p.computeType));
+        if (!allFinite(s)) {
+            // weighted label sums beyond the compute type's range (or invalid labels): in float64
+            s = HostValues.read(rowLabelSums(p, DataType.DOUBLE));
+        }
         if (!p.fromClassIds && minimum(p.y) < 0) {
             InputChecks.diagnose(p);   // negative labels leave every result finite: their own test
         }
@@ -84,7 +88,7 @@ final class Nd4jCrossEntropy {
         if (suspect) {
             InputChecks.diagnose(p);                     // throws for invalid input
             if (dot != null) {
-                dot = dotWithInfiniteLogits(p, target);
+                dot = dotInFloat64(p);
             }
         }
 
@@ -131,47 +135,50 @@ final class Nd4jCrossEntropy {
             coef[i] = (t * s[i] + zFactor * lse[i]) / divisor[i];
             direct &= Math.abs(coef[i]) <= largest && t * s[i] <= largest;
         }
-        boolean finite = true;
+        INDArray g = values;
         if (direct) {
-            mulRows(values, HostValues.write(coef, p.computeType, n));
-            Nd4j.getExecutioner().exec(new Axpy(target, values, values, -t));
+            mulRows(g, HostValues.write(coef, p.computeType, n));
+            Nd4j.getExecutioner().exec(new Axpy(target, g, g, -t));
         } else {
+            boolean finite = true;
             for (int i = 0; i < n; i++) {
                 coef[i] = (s[i] + zFactor / t * lse[i]) / divisor[i];
                 finite &= Math.abs(coef[i]) <= largest;
             }
-            mulRows(values, HostValues.write(coef, p.computeType, n));
-            Nd4j.getExecutioner().exec(new Axpy(target, values, values, -1.0));
-            values.muli(t);
-        }
-        INDArray g = values;
-        if (!finite && p.available != null) {
-            // an unavailable class is exactly 0 whatever overflowed (no inf * 0 = NaN)
-            g = Problem.select(p.available.neq(0), g, Nd4j.zeros(p.computeType, n, p.k));
+            // beyond the compute type's range (huge labels or weights): the rare rows in float64,
+            // so that 0 stays 0 and only true values beyond the range become infinite
+            DataType type = finite ? p.computeType : DataType.DOUBLE;
+            g = values.castTo(type);
+            INDArray wy = finite ? target : weightedSmoothedLabels(p, type);
+            mulRows(g, HostValues.write(coef, type, n));
+            Nd4j.getExecutioner().exec(new Axpy(wy, g, g, -1.0));
+            g.muli(t);
         }
         if (p.rowWeightArray != null) {
-            mulRows(g, p.rowWeightArray);
+            mulRows(g, p.rowWeightArray.castTo(g.dataType()));
         }
         return g.castTo(p.inType);
     }
 
-    /** {@code w * y'} as an array of the compute type; {@code y} itself when that is the same. */
-    private static INDArray weightedSmoothedLabels(Problem p) {
+    /** {@code w * y'} as an array of {@code type}; {@code y} itself when that is the same. */
+    private static INDArray weightedSmoothedLabels(Problem p, DataType type) {
         double eps = p.options.labelSmoothing();
-        INDArray w = p.options.classWeightArray(p.computeType);
+        INDArray y = p.y.castTo(type);
+        INDArray available = p.available == null ? null : p.available.castTo(type);
+        INDArray w = p.options.classWeightArray(type);
         if (eps == 0) {
-            return w == null ? p.y : p.y.mulRowVector(w);
+            return w == null ? y : y.mulRowVector(w);
         }
-        INDArray target = p.y.mul(1 - eps);
-        if (p.available == null) {
+        INDArray target = y.mul(1 - eps);
+        if (available == null) {
             target.addi(eps / p.k);
         } else {
             // eps / K_n on the K_n available classes of row n (K_n = 0 rows are masked; count them
             // as 1 so that 0 * (eps / 0) cannot make a NaN)
-            INDArray count = Nd4j.getExecutioner().exec(new Sum(p.available, 1));
+            INDArray count = Nd4j.getExecutioner().exec(new Sum(available, 1));
             BooleanIndexing.replaceWhere(count, 1.0, Conditions.lessThan(0.5));
             INDArray perClass = count.rdivi(eps);
-            target.addi(p.available.mulColumnVector(perClass));
+            target.addi(available.mulColumnVector(perClass));
         }
         if (w != null) {
             target.muliRowVector(w);
@@ -179,21 +186,23 @@ final class Nd4jCrossEntropy {
         return target;
     }
 
-    /** {@code S_n = sum_k w_k y'_nk}, {@code [N]}. */
-    private static INDArray rowLabelSums(Problem p) {
+    /** {@code S_n = sum_k w_k y'_nk}, {@code [N]}, accumulated in {@code type}. */
+    private static INDArray rowLabelSums(Problem p, DataType type) {
         double eps = p.options.labelSmoothing();
-        INDArray w = p.options.hasClassWeights() ? p.options.classWeightArray(p.computeType).reshape(p.k, 1) : null;
-        INDArray weightedSum = w == null ? Nd4j.getExecutioner().exec(new Sum(p.y, 1)) : p.y.mmul(w).reshape(p.n);
+        INDArray y = p.y.castTo(type);
+        INDArray available = p.available == null ? null : p.available.castTo(type);
+        INDArray w = p.options.hasClassWeights() ? p.options.classWeightArray(type).reshape(p.k, 1) : null;
+        INDArray weightedSum = w == null ? Nd4j.getExecutioner().exec(new Sum(y, 1)) : y.mmul(w).reshape(p.n);
         if (eps == 0) {
             return weightedSum;
         }
         INDArray sums = weightedSum.mul(1 - eps);
-        if (p.available == null) {
+        if (available == null) {
             sums.addi(eps * (w == null ? 1.0 : p.options.classWeightMean()));
         } else {
             // eps * (sum of the available w) / K_n
-            INDArray count = Nd4j.getExecutioner().exec(new Sum(p.available, 1));
-            INDArray availableWeight = w == null ? count.dup() : p.available.mmul(w).reshape(p.n);
+            INDArray count = Nd4j.getExecutioner().exec(new Sum(available, 1));
+            INDArray availableWeight = w == null ? count.dup() : available.mmul(w).reshape(p.n);
             // a row with no available class is masked; avoid 0/0 there
             BooleanIndexing.replaceWhere(count, 1.0, Conditions.lessThan(0.5));
             sums.addi(availableWeight.divi(count).muli(eps));
@@ -201,18 +210,31 @@ final class Nd4jCrossEntropy {
         return sums;
     }
 
+    private static boolean allFinite(double[] a) {
+        for (double v : a) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
-     * {@code sum_k w y' (u_k - m)} for rows with {@code -inf} logits, with {@code 0 * (-inf) = 0}
+     * {@code sum_k w y' (u_k - m)} in float64 for rows with {@code -inf} logits (or a dot beyond
+     * the compute type's range), with {@code 0 * (-inf) = 0}
      * made explicit: a {@code -inf} shifted logit contributes 0 where its target is 0 and makes the
      * row's dot {@code -inf} (its loss {@code +inf}) where its target is positive.
      */
-    private static double[] dotWithInfiniteLogits(Problem p, INDArray target) {
-        // The fast path's shifted values became exponentials; this rare path shifts again.
-        INDArray shifted = Slices.shift(p.z, 1, 1.0 / p.options.temperature(), false).values;
-        INDArray negInf = InputChecks.matches(shifted, InputChecks.negativeInfinity(p.computeType)).castTo(p.computeType);
-        double[] targetOnNegInf = HostValues.read(Nd4j.getExecutioner().exec(new Dot(target, negInf, 1)));
+    private static double[] dotInFloat64(Problem p) {
+        // The fast path's shifted values became exponentials; this rare path shifts again, in
+        // float64, where a product of a large target and a large gap cannot overflow.
+        DataType d = DataType.DOUBLE;
+        INDArray shifted = Slices.shift(p.z.castTo(d), 1, 1.0 / p.options.temperature(), false).values;
+        INDArray wy = weightedSmoothedLabels(p, d);
+        INDArray negInf = InputChecks.matches(shifted, InputChecks.negativeInfinity(d)).castTo(d);
+        double[] targetOnNegInf = HostValues.read(Nd4j.getExecutioner().exec(new Dot(wy, negInf, 1)));
         BooleanIndexing.replaceWhere(shifted, 0.0, Conditions.isInfinite());
-        double[] dot = HostValues.read(Nd4j.getExecutioner().exec(new Dot(target, shifted, 1)));
+        double[] dot = HostValues.read(Nd4j.getExecutioner().exec(new Dot(wy, shifted, 1)));
         for (int i = 0; i < dot.length; i++) {
             if (targetOnNegInf[i] > 0) {
                 dot[i] = Double.NEGATIVE_INFINITY;
