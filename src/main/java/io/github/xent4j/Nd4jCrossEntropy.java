@@ -15,8 +15,9 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * The cross-entropy of a prepared {@link Problem} as ND4J native ops over {@code [N, K]} (row
  * max, one shifted exponentiation, a row sum and a dot, one pass for the gradient), with the
  * per-row scalars ({@code S}, {@code LSE}, the loss, the gradient's coefficient) in float64.
- * Invalid values are found as a side effect (non-finite row scalars) and diagnosed by
- * {@link InputChecks#diagnose}.
+ * Invalid values are found as a side effect (non-finite row scalars of the rows that count) and
+ * diagnosed by {@link InputChecks#diagnoseValues}. Masked rows are computed like the others, from
+ * whatever they hold, and zeroed at the end: cheaper than removing them first.
  */
 final class Nd4jCrossEntropy {
     private Nd4jCrossEntropy() {
@@ -41,8 +42,14 @@ final class Nd4jCrossEntropy {
             // weighted label sums beyond the compute type's range (or invalid labels): in float64
             s = HostValues.read(rowLabelSums(p, DataType.DOUBLE));
         }
-        if (!p.fromClassIds && minimum(p.y) < 0) {
-            InputChecks.diagnose(p);   // negative labels leave every result finite: their own test
+        if (!p.fromClassIds) {
+            // negative labels leave every result finite: their own test, per row (masked rows hold anything)
+            double[] rowMin = HostValues.read(Nd4j.getExecutioner().exec(new Min(p.y, 1)));
+            for (int i = 0; i < n; i++) {
+                if (rowMin[i] < 0 && counts(p, i)) {
+                    InputChecks.diagnoseValues(p.logits, p.labels, p.mask, o);
+                }
+            }
         }
 
         Slices sl = Slices.shift(p.z, 1, 1.0 / t, false);
@@ -76,17 +83,18 @@ final class Nd4jCrossEntropy {
             for (int i = 0; i < n; i++) {
                 divisor[i] = sumExp[i];
                 logSum[i] = r == null ? Math.log(sumExp[i]) : Math.log1p(r[i] + (p.k - below[i] - 1));
-                suspect |= !Double.isFinite(sumExp[i]);
+                suspect |= !Double.isFinite(sumExp[i]) && counts(p, i);
             }
         }
         for (int i = 0; i < n; i++) {
             // NaN or +inf logits and all -inf rows make the row maximum or logSum non-finite (one
             // class: the maximum), NaN or infinite labels S; -inf logits make the dot -inf
             // (positive target) or NaN (zero target)
-            suspect |= !Double.isFinite(max[i]) || !Double.isFinite(logSum[i]) || !Double.isFinite(s[i]) || dot != null && !Double.isFinite(dot[i]);
+            suspect |= (!Double.isFinite(max[i]) || !Double.isFinite(logSum[i]) || !Double.isFinite(s[i])
+                    || dot != null && !Double.isFinite(dot[i])) && counts(p, i);
         }
         if (suspect) {
-            InputChecks.diagnose(p);                     // throws for invalid input
+            InputChecks.diagnoseValues(p.logits, p.labels, p.mask, o);   // throws for invalid input
             if (dot != null) {
                 dot = dotInFloat64(p);
             }
@@ -132,8 +140,8 @@ final class Nd4jCrossEntropy {
         double[] coef = new double[n];
         boolean direct = true;
         for (int i = 0; i < n; i++) {
-            coef[i] = (t * s[i] + zFactor * lse[i]) / divisor[i];
-            direct &= Math.abs(coef[i]) <= largest && t * s[i] <= largest;
+            coef[i] = counts(p, i) ? (t * s[i] + zFactor * lse[i]) / divisor[i] : 0;
+            direct &= Math.abs(coef[i]) <= largest && (t * s[i] <= largest || !counts(p, i));
         }
         INDArray g = values;
         if (direct) {
@@ -142,7 +150,7 @@ final class Nd4jCrossEntropy {
         } else {
             boolean finite = true;
             for (int i = 0; i < n; i++) {
-                coef[i] = (s[i] + zFactor / t * lse[i]) / divisor[i];
+                coef[i] = counts(p, i) ? (s[i] + zFactor / t * lse[i]) / divisor[i] : 0;
                 finite &= Math.abs(coef[i]) <= largest;
             }
             // beyond the compute type's range (huge labels or weights): the rare rows in float64,
@@ -156,6 +164,11 @@ final class Nd4jCrossEntropy {
         }
         if (p.rowWeightArray != null) {
             mulRows(g, p.rowWeightArray.castTo(g.dataType()));
+            if (p.hasMaskedRows) {
+                // masked rows were computed from whatever they hold: 0 * NaN and 0 * inf are NaN
+                // there (and only there: unmasked rows were validated), exactly 0 is wanted
+                BooleanIndexing.replaceWhere(g, 0.0, Conditions.isNan());
+            }
         }
         return g.castTo(p.inType);
     }
@@ -246,6 +259,11 @@ final class Nd4jCrossEntropy {
     /** {@code x[n, :] *= v[n]} with a shape-broadcasting op (the legacy column broadcast is 10x slower). */
     static void mulRows(INDArray x, INDArray v) {
         Nd4j.exec(new MulOp(new INDArray[]{x, v.reshape(v.length(), 1)}, new INDArray[]{x}));
+    }
+
+    /** Whether row i counts (its multiplier is not 0): only such rows are validated. */
+    private static boolean counts(Problem p, int i) {
+        return p.rowWeights == null || p.rowWeights[i] != 0;
     }
 
     /** Smallest element, into a scalar of our own ({@code minNumber()} costs a few microseconds more). */

@@ -96,7 +96,7 @@ final class Nd4jKernelPath implements KernelPath {
         if (s == Strategy.HOST) {
             return HostCrossEntropy.solve(shapes, logits, labels, mask, options, output);
         }
-        return Nd4jCrossEntropy.solve(Problem.prepare(logits, labels, mask, options), output,
+        return Nd4jCrossEntropy.solve(Problem.prepare(logits, labels, mask, options, false), output,
                 s == Strategy.NATIVE_SOFTMAX);
     }
 

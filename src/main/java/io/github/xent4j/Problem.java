@@ -49,9 +49,9 @@ final class Problem {
     final DataType inType;
     final DataType computeType;
     final XentOptions options;
-    /** Logits in the compute type; masked rows 0, unavailable classes -inf. Read only. */
+    /** Logits in the compute type; unavailable classes -inf; masked rows 0 if zeroed. Read only. */
     final INDArray z;
-    /** Soft labels in the compute type (one-hot for class ids); masked rows 0. Read only. */
+    /** Soft labels in the compute type (one-hot for class ids); masked rows 0 if zeroed. Read only. */
     final INDArray y;
     /** Per-row multipliers {@code m_n}, or null for all 1. */
     final double[] rowWeights;
@@ -61,9 +61,20 @@ final class Problem {
     final INDArray available;
     /** Whether y came from class ids (then it is valid by construction). */
     final boolean fromClassIds;
+    /** Whether some row has multiplier 0 (masked, ignored, or no available class). */
+    final boolean hasMaskedRows;
+    /** The caller's inputs, for the diagnosis of invalid values. */
+    final INDArray logits;
+    final INDArray labels;
+    final INDArray mask;
 
     private Problem(int n, int k, DataType inType, DataType computeType, XentOptions options, INDArray z, INDArray y,
-                    double[] rowWeights, INDArray available, boolean fromClassIds) {
+                    double[] rowWeights, INDArray available, boolean fromClassIds, boolean hasMaskedRows,
+                    INDArray logits, INDArray labels, INDArray mask) {
+        this.hasMaskedRows = hasMaskedRows;
+        this.logits = logits;
+        this.labels = labels;
+        this.mask = mask;
         this.n = n;
         this.k = k;
         this.inType = inType;
@@ -77,7 +88,17 @@ final class Problem {
         this.fromClassIds = fromClassIds;
     }
 
+    /** Prepares with masked rows zeroed, as the diagnosis and the labels' gradient need them. */
     static Problem prepare(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
+        return prepare(logits, labels, mask, options, true);
+    }
+
+    /**
+     * @param zeroMaskedRows replace the logits and labels of rows with multiplier 0 by 0 (two
+     *                       passes); without it they keep whatever they hold
+     */
+    static Problem prepare(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
+                           boolean zeroMaskedRows) {
         Shapes s = Shapes.check(logits, labels, mask, options);
         int n = s.n;
         int k = s.k;
@@ -120,7 +141,8 @@ final class Problem {
                 y = select(available.neq(0), y, Nd4j.zeros(ct, n, k));
             }
         }
-        if (rowWeights != null && hasZero(rowWeights)) {
+        boolean hasMaskedRows = rowWeights != null && hasZero(rowWeights);
+        if (hasMaskedRows && zeroMaskedRows) {
             // Masked rows may hold anything (NaN, inf): zero them so they cannot poison the row
             // reductions; their results are multiplied by 0 at the end.
             INDArray keep = HostValues.write(rowWeights, ct, n).neq(0);
@@ -133,7 +155,8 @@ final class Problem {
         if (rowWeights != null && allOnes(rowWeights)) {
             rowWeights = null;                            // nothing to multiply
         }
-        return new Problem(n, k, inType, ct, options, z, y, rowWeights, available, s.classIds);
+        return new Problem(n, k, inType, ct, options, z, y, rowWeights, available, s.classIds, hasMaskedRows, logits,
+                labels, mask);
     }
 
     static DataType computeType(DataType t) {
