@@ -49,9 +49,10 @@ final class Nd4jKernelPath implements KernelPath {
 
     /**
      * Inputs of at most this many elements run on the host: below it, the native ops' fixed costs
-     * (a few microseconds each) exceed the float64 arithmetic.
+     * (a few microseconds each) exceed the float64 arithmetic (measured: the two are level at
+     * {@code [64, 128]} with one thread; the host path is twice as slow at {@code [128, 128]}).
      */
-    static final long HOST_MAX_ELEMENTS = 16384;
+    static final long HOST_MAX_ELEMENTS = 8192;
 
     /**
      * The path of {@link KernelPaths}: {@link Strategy#AUTO}, or the strategy named by the system
