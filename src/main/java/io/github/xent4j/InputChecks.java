@@ -178,7 +178,7 @@ final class InputChecks {
      * invalid input; returns normally when the input is valid (then the non-finite values come
      * from {@code -inf} logits, which the caller handles).
      */
-    static void diagnose(Problem p) {
+    private static void diagnose(Problem p) {
         INDArray z = p.z;
         int[] at = firstMatch(z, Conditions.isNan());
         if (at != null) {

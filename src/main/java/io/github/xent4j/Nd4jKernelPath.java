@@ -120,7 +120,7 @@ final class Nd4jKernelPath implements KernelPath {
         // log-sum non-finite, bad labels show in their sum or minimum; only then is the culprit searched.
         if (!Double.isFinite(sumInDouble(logSum)) || !Double.isFinite(sumInDouble(p.y))
                 || Nd4jCrossEntropy.minimum(p.y) < 0) {
-            InputChecks.diagnose(p);
+            InputChecks.diagnoseValues(logits, labels, mask, options);
         }
         Nd4j.exec(new SubOp(new INDArray[]{logp, logSum}, new INDArray[]{logp}));   // log p; -inf where z = -inf
         INDArray grad = logp.muli(-t * t * (1 - options.labelSmoothing()));
