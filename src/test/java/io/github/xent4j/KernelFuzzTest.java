@@ -26,7 +26,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * special values (NaN, +-inf, -0.0, subnormals, values near the type's maximum, gaps of 1e4).
  * Every outcome must be either within the contract's tolerance (half of it for float32 and
  * float64) or a documented {@link IllegalArgumentException} that names an argument holding an
- * invalid value. Inputs must never change.
+ * invalid value. Inputs must never change (checked on every fourth case).
  *
  * <p>{@code -Dxent4j.fuzz.seed=S} reproduces a run (the seed is printed);
  * {@code -Dxent4j.fuzz.cases=50000} is the extended run (default 2000 cases, each on every path).
@@ -66,7 +66,8 @@ class KernelFuzzTest {
             Case x = generate(new Random(caseSeed));
             String id = "case " + c + " (case seed " + caseSeed + ", run seed " + SEED + "): " + x.description;
             INDArray[] inputs = {x.logits, x.labels, x.mask};
-            double[][] before = snapshot(inputs);
+            boolean watch = c % 4 == 0;                  // inputs never change: checked on every 4th case
+            double[][] before = watch ? snapshot(inputs) : null;
             for (KernelPath path : KernelVariants.all()) {
                 String what = id + " on " + path;
                 XentKernel.Result r;
@@ -86,9 +87,11 @@ class KernelFuzzTest {
                 assertTrue(x.invalid.isEmpty(), what + ": accepted invalid " + x.invalid);
                 verify(what, x, r);
             }
-            double[][] after = snapshot(inputs);
-            for (int i = 0; i < inputs.length; i++) {
-                assertTrue(Arrays.equals(before[i], after[i]), id + ": input " + i + " was modified");
+            if (watch) {
+                double[][] after = snapshot(inputs);
+                for (int i = 0; i < inputs.length; i++) {
+                    assertTrue(Arrays.equals(before[i], after[i]), id + ": input " + i + " was modified");
+                }
             }
         }
         System.out.printf("KernelFuzzTest: %d cases x %d paths in %.1f s, %d rejections%n", CASES,
