@@ -24,7 +24,7 @@ final class HostCrossEntropy {
         int n = shapes.n;
         int k = shapes.k;
         DataType inType = logits.dataType();
-        DataType computeType = Problem.computeType(inType);
+        DataType computeType = XentKernel.computeType(inType);
         double largest = computeType == DataType.DOUBLE ? Double.MAX_VALUE : Float.MAX_VALUE;
         double[] z = HostValues.read(logits);
         double[] rowWeights = null;

@@ -218,7 +218,7 @@ final class Nd4jKernelPath implements KernelPath {
     }
 
     private static INDArray castForCompute(INDArray x) {
-        return x.castTo(Problem.computeType(x.dataType()));
+        return x.castTo(XentKernel.computeType(x.dataType()));
     }
 
     private static int checkDimension(String name, INDArray x, int dimension) {

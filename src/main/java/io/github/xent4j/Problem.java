@@ -103,7 +103,7 @@ final class Problem {
         int n = s.n;
         int k = s.k;
         DataType inType = logits.dataType();
-        DataType ct = computeType(inType);
+        DataType ct = XentKernel.computeType(inType);
         INDArray z = logits.castTo(ct);
 
         double[] rowWeights = null;
@@ -157,10 +157,6 @@ final class Problem {
         }
         return new Problem(n, k, inType, ct, options, z, y, rowWeights, available, s.classIds, hasMaskedRows, logits,
                 labels, mask);
-    }
-
-    static DataType computeType(DataType t) {
-        return t == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
     }
 
     /** {@code out = condition ? whenTrue : whenFalse}; a condition {@code [N]} selects rows. */

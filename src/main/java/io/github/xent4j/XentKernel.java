@@ -1,5 +1,6 @@
 package io.github.xent4j;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -160,6 +161,11 @@ public final class XentKernel {
     }
 
     private XentKernel() {
+    }
+
+    /** The type the math runs in: float64 for float64 inputs, float32 for the others. */
+    static DataType computeType(DataType t) {
+        return t == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
     }
 
     // Every entry point runs the path chosen once per JVM (KernelPaths); each path implements
