@@ -86,9 +86,22 @@ final class HostValues {
             return Nd4j.create(values, shape, type);
         }
         float[] f = new float[values.length];
+        boolean bfloat16 = type == DataType.BFLOAT16;
         for (int i = 0; i < f.length; i++) {
-            f[i] = (float) values[i];
+            f[i] = bfloat16 ? roundToBfloat16((float) values[i]) : (float) values[i];
         }
         return Nd4j.create(f, shape, type);
+    }
+
+    /**
+     * The nearest bfloat16 (ties to even), as a float: ND4J's float to bfloat16 conversion
+     * truncates, which would cost up to one unit in the last place.
+     */
+    static float roundToBfloat16(float v) {
+        if (v != v) {
+            return v;
+        }
+        int bits = Float.floatToRawIntBits(v);
+        return Float.intBitsToFloat((bits + 0x7FFF + ((bits >>> 16) & 1)) & 0xFFFF0000);
     }
 }
