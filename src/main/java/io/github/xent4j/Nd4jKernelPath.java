@@ -25,19 +25,17 @@ final class Nd4jKernelPath implements KernelPath {
         AUTO,
         /** Row by row in float64 on a copy of the inputs, whatever their size. */
         HOST,
-        /** Native ops; the exponentials from libnd4j's SoftMax in place. */
-        NATIVE_SOFTMAX,
-        /** Native ops; the exponentials from Exp in place and a row Sum. */
-        NATIVE_EXP;
+        /** ND4J native ops over {@code [N, K]}, whatever the input's size. */
+        NATIVE;
 
-        /** {@code auto}, {@code host}, {@code native-softmax} or {@code native-exp}. */
+        /** {@code auto}, {@code host} or {@code native}. */
         static Strategy parse(String s) {
             for (Strategy v : values()) {
                 if (v.toString().equals(s)) {
                     return v;
                 }
             }
-            throw new IllegalArgumentException("xent4j.nd4j.strategy must be auto, host, native-softmax or native-exp, got '"
+            throw new IllegalArgumentException("xent4j.nd4j.strategy must be auto, host or native, got '"
                     + s + "'");
         }
 
@@ -88,17 +86,12 @@ final class Nd4jKernelPath implements KernelPath {
         }
         Strategy s = strategy;
         if (s == Strategy.AUTO) {
-            s = (long) shapes.n * shapes.k <= HOST_MAX_ELEMENTS ? Strategy.HOST
-                    // maxMasterThreads, not maxThreads: setMaxThreads(1) leaves maxThreads() at the
-                    // core count. libnd4j's SoftMax is cheaper than Exp plus Sum on one thread and
-                    // parallelises worse.
-                    : Nd4j.getEnvironment().maxMasterThreads() <= 1 ? Strategy.NATIVE_SOFTMAX : Strategy.NATIVE_EXP;
+            s = (long) shapes.n * shapes.k <= HOST_MAX_ELEMENTS ? Strategy.HOST : Strategy.NATIVE;
         }
         if (s == Strategy.HOST) {
             return HostCrossEntropy.solve(shapes, logits, labels, mask, options, output);
         }
-        return Nd4jCrossEntropy.solve(Problem.prepare(logits, labels, mask, options, false), output,
-                s == Strategy.NATIVE_SOFTMAX);
+        return Nd4jCrossEntropy.solve(Problem.prepare(logits, labels, mask, options, false), output);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.github.xent4j;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -53,18 +52,6 @@ final class Slices {
             shifted.muli(scale);
         }
         return new Slices(max, shifted, dim);
-    }
-
-    /**
-     * Replaces the shifted values by their softmax, in place, and returns each slice's largest
-     * probability (kept dimension of size 1). The shifted values have maximum 0, so that
-     * probability is {@code exp(0) / sum exp = 1 / sum exp}: the sum without a pass of its own
-     * (libnd4j's SoftMax costs less than its Exp plus a row Sum with one native thread). NaN
-     * anywhere in a slice makes the whole slice, and so its maximum, NaN.
-     */
-    INDArray softmaxInPlace() {
-        Nd4j.exec(new SoftMax(values, values, dim));
-        return Nd4j.getExecutioner().exec(new Max(values, true, dim));
     }
 
     /** Replaces the shifted values by their exponentials and sums them per slice. */

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 /**
  * Every way the kernel can compute, for the tests: each path of {@link KernelPaths#available()}
  * (the fused Vector API kernel where this JVM can run it), and the ND4J path once per internal
- * strategy (host rows and native ops with each exponentiation), whatever the input's size and
+ * strategy (host rows, native ops), whatever the input's size and
  * the thread count. Use {@link #forEach} inside a test, or
  * {@code @ParameterizedClass @MethodSource("io.github.xent4j.KernelVariants#paths")} with a
  * {@code @Parameter KernelPath path} field to run a whole test class on each.
@@ -27,8 +27,7 @@ public final class KernelVariants {
         for (KernelPath p : KernelPaths.available()) {
             if (p instanceof Nd4jKernelPath) {
                 list.add(new Nd4jKernelPath(Nd4jKernelPath.Strategy.HOST));
-                list.add(new Nd4jKernelPath(Nd4jKernelPath.Strategy.NATIVE_SOFTMAX));
-                list.add(new Nd4jKernelPath(Nd4jKernelPath.Strategy.NATIVE_EXP));
+                list.add(new Nd4jKernelPath(Nd4jKernelPath.Strategy.NATIVE));
             } else {
                 list.add(p);
             }
