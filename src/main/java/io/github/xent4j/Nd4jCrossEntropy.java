@@ -47,7 +47,8 @@ final class Nd4jCrossEntropy {
             double[] rowMin = HostValues.read(Nd4j.getExecutioner().exec(new Min(p.y, 1)));
             for (int i = 0; i < n; i++) {
                 if (rowMin[i] < 0 && counts(p, i)) {
-                    InputChecks.diagnoseValues(p.logits, p.labels, p.mask, o);
+                    InputChecks.diagnoseValues(p.logits, p.labels, p.mask, o);   // throws
+                    break;
                 }
             }
         }
@@ -72,14 +73,11 @@ final class Nd4jCrossEntropy {
         boolean suspect = false;
         for (int i = 0; i < n; i++) {
             logSum[i] = r == null ? Math.log(sumExp[i]) : Math.log1p(r[i] + (p.k - below[i] - 1));
-            suspect |= !Double.isFinite(sumExp[i]) && counts(p, i);
-        }
-        for (int i = 0; i < n; i++) {
-            // NaN or +inf logits and all -inf rows make the row maximum or logSum non-finite (one
+            // NaN or +inf logits and all -inf rows make the exponentials' sum non-finite (one
             // class: the maximum), NaN or infinite labels S; -inf logits make the dot -inf
             // (positive target) or NaN (zero target)
-            suspect |= (!Double.isFinite(max[i]) || !Double.isFinite(logSum[i]) || !Double.isFinite(s[i])
-                    || dot != null && !Double.isFinite(dot[i])) && counts(p, i);
+            suspect |= (!Double.isFinite(sumExp[i]) || !Double.isFinite(max[i]) || !Double.isFinite(logSum[i])
+                    || !Double.isFinite(s[i]) || dot != null && !Double.isFinite(dot[i])) && counts(p, i);
         }
         if (suspect) {
             InputChecks.diagnoseValues(p.logits, p.labels, p.mask, o);   // throws for invalid input
@@ -113,11 +111,12 @@ final class Nd4jCrossEntropy {
     }
 
     /**
-     * {@code t * (p * (S + zc / t) - w y') } with {@code zc = (2 lambda / t) * LSE} and
-     * {@code p = exp(u - m) / sumExp}, written over the exponentials in place. When {@code t * S} and the coefficient are
-     * representable, the {@code t} goes into the per-row coefficient and the target's factor (two
-     * passes); otherwise it is applied after the subtraction (three), so that the result is finite
-     * whenever its true value is.
+     * {@code t * (p * (S + zc / t) - w y')} with {@code zc = (2 lambda / t) * LSE} and
+     * {@code p = exp(u - m) / sumExp}, written over the exponentials in place. When {@code t * S}
+     * and the coefficient are representable, the {@code t} goes into the per-row coefficient and
+     * the target's factor (two passes); otherwise it is applied after the subtraction (three), in
+     * float64 if the coefficient is beyond the compute type, so that the result is finite whenever
+     * its true value is.
      */
     private static INDArray gradient(Problem p, INDArray values, INDArray target, double[] s, double[] lse,
                                      double[] sumExp) {
