@@ -128,7 +128,8 @@ final class Nd4jCrossEntropy {
         boolean direct = true;
         for (int i = 0; i < n; i++) {
             coef[i] = counts(p, i) ? (t * s[i] + zFactor * lse[i]) / sumExp[i] : 0;
-            direct &= Math.abs(coef[i]) <= largest && (t * s[i] <= largest || !counts(p, i));
+            // w y' <= S: with S representable, so is the compute type's target w y'
+            direct &= Math.abs(coef[i]) <= largest && (Math.max(t, 1) * s[i] <= largest || !counts(p, i));
         }
         INDArray g = values;
         if (direct) {
@@ -138,7 +139,7 @@ final class Nd4jCrossEntropy {
             boolean finite = true;
             for (int i = 0; i < n; i++) {
                 coef[i] = counts(p, i) ? (s[i] + zFactor / t * lse[i]) / sumExp[i] : 0;
-                finite &= Math.abs(coef[i]) <= largest;
+                finite &= Math.abs(coef[i]) <= largest && (s[i] <= largest || !counts(p, i));
             }
             // beyond the compute type's range (huge labels or weights): the rare rows in float64,
             // so that 0 stays 0 and only true values beyond the range become infinite

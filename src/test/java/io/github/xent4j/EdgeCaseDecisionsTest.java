@@ -111,6 +111,12 @@ class EdgeCaseDecisionsTest {
         XentOptions weighted = XentOptions.builder().temperature(4).classWeights(new double[]{1e30, 2}).build();
         double[][] y8 = {{1e8, 0}};
         KernelChecks.check(path, logits, TestArrays.array(y8, DataType.FLOAT), null, weighted, y8, null, null);
+        // w * y and S beyond float32's range, t * (p * S - w * y) within it
+        XentOptions cool = XentOptions.builder().temperature(0.32).classWeights(new double[]{2.09, 1}).build();
+        double[][] z5 = {{0, 5}};
+        double[][] y5 = {{1.69e38, 0}};
+        KernelChecks.check(path, TestArrays.array(z5, DataType.FLOAT), TestArrays.array(y5, DataType.FLOAT), null,
+                cool, TestArrays.values(TestArrays.array(y5, DataType.FLOAT)), null, null);
     }
 
     @Test
