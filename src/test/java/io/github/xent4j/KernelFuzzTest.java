@@ -390,8 +390,8 @@ class KernelFuzzTest {
         x.rowWeights = new double[n];
         Arrays.fill(x.rowWeights, 1);
         int maskKind = rnd.nextInt(4);                   // none, [N,1], [N], [N,K]
-        if (maskKind == 3 && ids) {
-            maskKind = 1;
+        if (maskKind == 3 && (ids || k == 1)) {
+            maskKind = 1;                                // with K = 1 an [N, 1] mask is per-example
         }
         DataType maskType = rnd.nextInt(4) == 0 ? DataType.DOUBLE : type;
         if (maskKind == 1 || maskKind == 2) {
