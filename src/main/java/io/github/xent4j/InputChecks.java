@@ -6,12 +6,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.transforms.bool.MatchConditionTransform;
-import org.nd4j.linalg.api.ops.impl.transforms.same.Floor;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Condition;
 import org.nd4j.linalg.indexing.conditions.Conditions;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Input validation of the kernel. Shape and type checks are plain Java; value checks run as
@@ -35,8 +33,8 @@ final class InputChecks {
             throw new IllegalArgumentException(
                     "logits must be floating point (FLOAT, DOUBLE, HALF, BFLOAT16), got " + logits.dataType());
         }
-        if (logits.size(0) < 1 || logits.size(1) < 1) {
-            throw new IllegalArgumentException("logits must have at least one row and one class, got shape "
+        if (logits.size(1) < 1) {
+            throw new IllegalArgumentException("logits must have at least one class, got shape "
                     + Arrays.toString(logits.shape()));
         }
     }
@@ -70,45 +68,76 @@ final class InputChecks {
         return MASK_PER_OUTPUT;
     }
 
-    static void checkFinite(String name, INDArray a) {
-        if (BooleanIndexing.or(a, Conditions.notFinite())) {
-            int i = BooleanIndexing.firstIndex(a, Conditions.notFinite()).getInt(0);
-            throw new IllegalArgumentException(name + " must be finite, got " + a.getDouble(i) + " at row " + i);
+    /**
+     * Per-example multipliers {@code m_n}, read exactly: any finite real (negative allowed).
+     *
+     * @throws IllegalArgumentException for a NaN or infinite entry
+     */
+    static double[] rowMultipliers(INDArray mask, int n) {
+        double[] m = HostValues.read(mask);
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(m[i])) {
+                throw new IllegalArgumentException("mask must be finite, got " + m[i] + " at row " + i);
+            }
         }
-    }
-
-    static void checkZeroOne(INDArray available) {
-        INDArray notZeroOne = available.neq(0.0).castTo(DataType.FLOAT).muli(available.neq(1.0).castTo(DataType.FLOAT));
-        int[] at = firstMatch(notZeroOne, Conditions.greaterThan(0));
-        if (at != null) {
-            throw new IllegalArgumentException("per-output mask entries must be 0 or 1, got " + available.getDouble(at[0], at[1])
-                    + " at row " + at[0] + ", class " + at[1]);
-        }
+        return m;
     }
 
     /**
-     * Validates class ids of the rows with a non-zero weight: integers in 0..K-1 or
-     * {@code ignoreIndex}.
+     * Per-output availability {@code [N * K]} (c-order) of a mask of 0/1 entries.
      *
-     * @return 1 for rows that count, 0 for rows labelled {@code ignoreIndex}, in the ids' type
+     * @throws IllegalArgumentException for an entry other than 0 and 1
      */
-    static INDArray checkClassIds(INDArray ids, int k, int ignoreIndex, INDArray rowWeights) {
-        INDArray kept = ids.neq((double) ignoreIndex).castTo(ids.dataType());
-        // valid iff clip(id, 0, K-1) == floor(id); NaN fails (NaN != NaN)
-        INDArray clipped = Transforms.max(Transforms.min(ids, k - 1.0, true), 0.0, false);
-        INDArray floor = Nd4j.getExecutioner().exec(new Floor(ids.dup()));
-        INDArray bad = clipped.neq(floor).castTo(ids.dataType()).muli(kept);
-        if (rowWeights != null) {
-            bad.muli(rowWeights.neq(0).castTo(ids.dataType()));
+    static double[] availability(INDArray mask, int n, int k) {
+        double[] a = HostValues.read(mask);
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != 0 && a[i] != 1) {
+                throw new IllegalArgumentException("per-output mask entries must be 0 or 1, got " + a[i] + " at row "
+                        + i / k + ", class " + i % k);
+            }
         }
-        if (BooleanIndexing.or(bad, Conditions.greaterThan(0))) {
-            int row = BooleanIndexing.firstIndex(bad, Conditions.greaterThan(0)).getInt(0);
-            throw new IllegalArgumentException("class-id labels must be integers in [0, " + (k - 1)
-                    + "] or ignoreIndex (" + ignoreIndex + "), got " + ids.getDouble(row) + " at row " + row);
-        }
-        return kept;
+        return a;
     }
 
+    /**
+     * Validates the class ids of the rows with a non-zero multiplier: integers in 0..K-1 or
+     * {@code ignoreIndex}, compared exactly in the labels' own type (integer types as integers,
+     * floating types by their value; never rounded to the logits' type).
+     *
+     * @param rowWeights per-row multipliers, or null for all 1; rows with 0 are not validated
+     * @return the id of each row, or -1 for rows that count for nothing (ignoreIndex, multiplier 0)
+     */
+    static int[] classIds(INDArray ids, int n, int k, int ignoreIndex, double[] rowWeights) {
+        int[] out = new int[n];
+        boolean integral = !ids.dataType().isFPType() && ids.dataType() != DataType.BOOL;
+        long[] asLong = integral ? HostValues.readLongs(ids) : null;
+        double[] asDouble = integral ? null : HostValues.read(ids);
+        for (int i = 0; i < n; i++) {
+            if (rowWeights != null && rowWeights[i] == 0) {
+                out[i] = -1;
+                continue;
+            }
+            boolean ignored;
+            boolean valid;
+            if (integral) {
+                long id = asLong[i];
+                ignored = id == ignoreIndex;
+                valid = id >= 0 && id < k;
+                out[i] = ignored || !valid ? -1 : (int) id;
+            } else {
+                double id = asDouble[i];
+                ignored = id == ignoreIndex;
+                valid = id >= 0 && id <= k - 1 && id == Math.floor(id);   // NaN fails
+                out[i] = ignored || !valid ? -1 : (int) id;
+            }
+            if (!ignored && !valid) {
+                throw new IllegalArgumentException("class-id labels must be integers in [0, " + (k - 1)
+                        + "] or ignoreIndex (" + ignoreIndex + "), got "
+                        + (integral ? (double) asLong[i] : asDouble[i]) + " at row " + i);
+            }
+        }
+        return out;
+    }
 
     /**
      * The value checks of {@link XentKernel#compute}, for a path that found a non-finite or
@@ -120,7 +149,7 @@ final class InputChecks {
      * checked already.
      */
     static void diagnoseValues(INDArray logits, INDArray labels, INDArray mask, XentOptions options) {
-        diagnose(XentKernel.Problem.prepare(logits, labels, mask, options));
+        diagnose(Problem.prepare(logits, labels, mask, options));
     }
 
     /**
@@ -128,7 +157,7 @@ final class InputChecks {
      * invalid input; returns normally when the input is valid (then the non-finite values come
      * from {@code -inf} logits, which the caller handles).
      */
-    static void diagnose(XentKernel.Problem p) {
+    private static void diagnose(Problem p) {
         INDArray z = p.z;
         int[] at = firstMatch(z, Conditions.isNan());
         if (at != null) {

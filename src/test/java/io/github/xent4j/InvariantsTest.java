@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,7 +16,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Properties that must hold for any input, checked over seeded random trials in float64. */
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.github.xent4j.KernelVariants#paths")
 class InvariantsTest {
+    /** The path under test; the whole class runs once per {@link KernelVariants} entry. */
+    @Parameter
+    KernelPath path;
+
     static final int TRIALS = 20;
 
     static XentOptions randomOptions(Random rnd, int k) {
@@ -33,8 +42,8 @@ class InvariantsTest {
         return b.build();
     }
 
-    static XentKernel.Result both(INDArray z, INDArray y, INDArray mask, XentOptions o) {
-        return XentKernel.compute(z, y, mask, o, XentKernel.Output.BOTH);
+    XentKernel.Result both(INDArray z, INDArray y, INDArray mask, XentOptions o) {
+        return path.compute(z, y, mask, o, XentKernel.Output.BOTH);
     }
 
     static void assertClose(INDArray expected, INDArray actual, double tol, String what) {

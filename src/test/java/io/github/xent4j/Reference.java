@@ -44,18 +44,32 @@ public final class Reference {
             return new Row(0, new double[k], 0, 0);
         }
         double[] ys = new double[k];
-        double[] u = new double[k];
-        double m = Double.NEGATIVE_INFINITY;
+        double zMax = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < k; j++) {
             ys[j] = on[j] ? (1 - eps) * y[j] + eps / kn : 0;
-            u[j] = on[j] ? z[j] / t : Double.NEGATIVE_INFINITY;
-            m = Math.max(m, u[j]);
+            zMax = on[j] ? Math.max(zMax, z[j]) : zMax;
         }
-        double sumExp = 0;
+        // u - m with u = z / t and m = max u, as (z - max z) / t: dividing first would round u to
+        // ~1e-16 of |z / t| and make p inaccurate by more than float64's tolerance when |z| ~ 1e4
+        double m = zMax / t;
+        double[] shifted = new double[k];
         for (int j = 0; j < k; j++) {
-            sumExp += on[j] ? Math.exp(u[j] - m) : 0;
+            shifted[j] = on[j] ? (z[j] - zMax) / t : Double.NEGATIVE_INFINITY;
         }
-        double logSum = Math.log(sumExp);
+        // log sum exp(u - m) = log(c + r) with c the count of maxima and r the sum of the other
+        // exponentials, as log1p(r + c - 1): log(sumExp) would lose r below 1e-16 relative
+        double sumExp = 0;
+        double rest = 0;
+        int maxima = 0;
+        for (int j = 0; j < k; j++) {
+            if (on[j] && z[j] == zMax) {
+                maxima++;
+            } else if (on[j]) {
+                rest += Math.exp(shifted[j]);
+            }
+            sumExp += on[j] ? Math.exp(shifted[j]) : 0;
+        }
+        double logSum = Math.log1p(rest + (maxima - 1));
         double lse = m + logSum;
         double s = 0;
         double maxWy = 0;
@@ -70,7 +84,7 @@ public final class Reference {
             if (wy == 0) {
                 continue;                                   // 0 * (-inf) = 0
             }
-            ce -= wy * ((u[j] - m) - logSum);               // +inf when u_j = -inf
+            ce -= wy * (shifted[j] - logSum);               // +inf when u_j = -inf
         }
         double loss = t * t * ce + lambda * lse * lse;
         double[] grad = new double[k];
@@ -78,7 +92,7 @@ public final class Reference {
             if (!on[j]) {
                 continue;
             }
-            double p = Math.exp(u[j] - m) / sumExp;
+            double p = Math.exp(shifted[j]) / sumExp;
             double wy = (w == null ? 1 : w[j]) * ys[j];
             grad[j] = t * (p * s - wy) + (2 * lambda / t) * lse * p;
         }

@@ -35,6 +35,20 @@ public final class Tolerance {
         }
     }
 
+    /**
+     * Half of this tolerance for float32 and float64: the margin every path keeps on every CPU
+     * (AVX2 and AVX-512), so that rounding differences between native builds and vector widths
+     * stay inside the contract.
+     */
+    public Tolerance withMargin() {
+        // The half types round their results to 8 or 11 bits (ND4J truncates to bfloat16): their
+        // tolerance is the contract's.
+        if (rtol >= 1e-2) {
+            return this;
+        }
+        return new Tolerance(rtol / 2, a / 2, largest);
+    }
+
     public void check(String what, double actual, double expected, double scale) {
         assertFalse(Double.isNaN(actual), what + ": NaN (expected " + expected + ")");
         if (Math.abs(expected) > largest) {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,7 +16,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Extreme logits, -inf, masks and class ids, each against the float64 reference. */
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.github.xent4j.KernelVariants#paths")
 class XentKernelEdgeCasesTest {
+    /** The path under test; the whole class runs once per {@link KernelVariants} entry. */
+    @Parameter
+    KernelPath path;
+
     static final double NEG_INF = Double.NEGATIVE_INFINITY;
     static final double NAN = Double.NaN;
 
@@ -36,14 +45,14 @@ class XentKernelEdgeCasesTest {
         double[][] y = {{1, 0, 0}, {0.2, 0.3, 0.5}, {0.5, 0.3, 0.2}, {0.6, 0, 0.9}, {0, 1, 0}, {0.5, 0.2, 0}};
         INDArray logits = TestArrays.array(z, DataType.FLOAT);
         INDArray labels = TestArrays.array(y, DataType.FLOAT);
-        KernelChecks.check(logits, labels, null, options(optionSet), TestArrays.values(labels), null, null);
+        KernelChecks.check(path, logits, labels, null, options(optionSet), TestArrays.values(labels), null, null);
     }
 
     @Test
     void gapOf1000CostsItsTrueLoss() {
         INDArray logits = Nd4j.createFromArray(new float[][]{{0, 1000, 0}});
         INDArray labels = Nd4j.createFromArray(new float[][]{{1, 0, 0}});
-        XentKernel.Result r = XentKernel.compute(logits, labels, null, XentOptions.defaults(), XentKernel.Output.BOTH);
+        XentKernel.Result r = path.compute(logits, labels, null, XentOptions.defaults(), XentKernel.Output.BOTH);
         assertEquals(1000.0, r.loss().getDouble(0), 1e-3);
         assertEquals(-1.0, r.gradient().getDouble(0, 0), 1e-6);
         assertEquals(1.0, r.gradient().getDouble(0, 1), 1e-6);
@@ -54,7 +63,7 @@ class XentKernelEdgeCasesTest {
     void extremeButRepresentableGapsInFloat64() {
         double[][] z = {{1e300, -1e300}, {1e5, -1e5}};
         double[][] y = {{0, 1}, {0.25, 0.75}};
-        KernelChecks.check(TestArrays.array(z, DataType.DOUBLE), TestArrays.array(y, DataType.DOUBLE), null,
+        KernelChecks.check(path, TestArrays.array(z, DataType.DOUBLE), TestArrays.array(y, DataType.DOUBLE), null,
                 XentOptions.defaults(), y, null, null);
     }
 
@@ -70,7 +79,7 @@ class XentKernelEdgeCasesTest {
         for (DataType type : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
             INDArray logits = TestArrays.array(z, type);
             INDArray labels = TestArrays.array(y, type);
-            KernelChecks.check(logits, labels, null, options(optionSet), TestArrays.values(labels), null, null);
+            KernelChecks.check(path, logits, labels, null, options(optionSet), TestArrays.values(labels), null, null);
         }
     }
 
@@ -78,7 +87,7 @@ class XentKernelEdgeCasesTest {
     void positiveLabelOnNegativeInfinityGivesInfiniteLossAndFiniteGradient() {
         INDArray logits = Nd4j.createFromArray(new float[][]{{Float.NEGATIVE_INFINITY, 1, 2}, {0, 0, 0}});
         INDArray labels = Nd4j.createFromArray(new float[][]{{0.1f, 0.4f, 0.5f}, {1, 0, 0}});
-        XentKernel.Result r = XentKernel.compute(logits, labels, null, XentOptions.defaults(), XentKernel.Output.BOTH);
+        XentKernel.Result r = path.compute(logits, labels, null, XentOptions.defaults(), XentKernel.Output.BOTH);
         assertEquals(Double.POSITIVE_INFINITY, r.loss().getDouble(0));
         assertEquals(Math.log(3), r.loss().getDouble(1), 1e-6);
         assertEquals(-0.1, r.gradient().getDouble(0, 0), 1e-7);
@@ -96,7 +105,7 @@ class XentKernelEdgeCasesTest {
         double[][] ref = TestArrays.values(labels);
         for (INDArray mask : new INDArray[]{Nd4j.createFromArray(m).reshape(5, 1).castTo(type), Nd4j.createFromArray(m)}) {
             for (String o : OPTIONS) {
-                KernelChecks.check(logits, labels, mask, options(o), ref, m, null);
+                KernelChecks.check(path, logits, labels, mask, options(o), ref, m, null);
             }
         }
     }
@@ -111,7 +120,7 @@ class XentKernelEdgeCasesTest {
             INDArray logits = TestArrays.array(z, type);
             INDArray labels = TestArrays.array(y, type);
             for (String o : OPTIONS) {
-                KernelChecks.check(logits, labels, TestArrays.array(avail, type), options(o), TestArrays.values(labels),
+                KernelChecks.check(path, logits, labels, TestArrays.array(avail, type), options(o), TestArrays.values(labels),
                         rows, avail);
             }
         }
@@ -132,9 +141,9 @@ class XentKernelEdgeCasesTest {
             }
         }
         XentOptions o = XentOptions.builder().classWeights(new double[]{1, 2, 0.5, 1}).temperature(2).zLoss(0.01).build();
-        XentKernel.Result masked = XentKernel.compute(TestArrays.array(z, DataType.DOUBLE),
+        XentKernel.Result masked = path.compute(TestArrays.array(z, DataType.DOUBLE),
                 TestArrays.array(y, DataType.DOUBLE), TestArrays.array(avail, DataType.DOUBLE), o, XentKernel.Output.BOTH);
-        XentKernel.Result inf = XentKernel.compute(TestArrays.array(zInf, DataType.DOUBLE),
+        XentKernel.Result inf = path.compute(TestArrays.array(zInf, DataType.DOUBLE),
                 TestArrays.array(yZero, DataType.DOUBLE), null, o, XentKernel.Output.BOTH);
         assertTrue(masked.loss().equalsWithEps(inf.loss(), 1e-12), masked.loss() + " vs " + inf.loss());
         assertTrue(masked.gradient().equalsWithEps(inf.gradient(), 1e-12));
@@ -155,7 +164,7 @@ class XentKernelEdgeCasesTest {
                 Nd4j.createFromArray(ids).castTo(DataType.DOUBLE)};
         for (INDArray labels : labelForms) {
             for (String o : OPTIONS) {
-                KernelChecks.check(logits, labels, null, OptionSets.of(o, k, new Random(1)),
+                KernelChecks.check(path, logits, labels, null, OptionSets.of(o, k, new Random(1)),
                         TestArrays.oneHot(ids, k), null, null);
             }
         }
@@ -170,7 +179,7 @@ class XentKernelEdgeCasesTest {
         int[] idsForRef = {2, 0, 0, 0, 3};
         double[] rowWeights = {1, 0, 0.5, 0, 1};
         XentOptions o = XentOptions.builder().ignoreIndex(7).labelSmoothing(0.1).build();
-        KernelChecks.check(TestArrays.array(z, DataType.FLOAT), Nd4j.createFromArray(ids).reshape(5, 1),
+        KernelChecks.check(path, TestArrays.array(z, DataType.FLOAT), Nd4j.createFromArray(ids).reshape(5, 1),
                 Nd4j.createFromArray(mask).reshape(5, 1), o, TestArrays.oneHot(idsForRef, k), rowWeights, null);
     }
 }

@@ -48,13 +48,16 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *       {@code [N, 1]} with {@code K > 1} (rows labelled {@code ignoreIndex} count for nothing).
  *       Labels of another numeric type are converted to the logits' type, as DL4J's own losses
  *       do.</li>
- *   <li>{@code mask}: {@code null}; per-example {@code [N, 1]}, multiplying each row's loss and
- *       gradient (a row with mask 0 gives exactly 0 even if it holds NaN); or per-output
+ *   <li>{@code mask}: {@code null}; per-example {@code [N, 1]} of finite reals, multiplying each
+ *       row's loss and gradient (negative values too; a row with mask 0 gives exactly 0 even if it
+ *       holds NaN); or per-output
  *       {@code [N, K]} of 0/1 marking the classes available in each row.</li>
  *   <li>{@link #computeScoreArray}: {@code [N, 1]}. {@link #computeScore}: the sum over rows,
  *       divided by N (every row, masked or not) when {@code average} is true.
  *       {@link #computeGradient}: {@code [N, K]}, not divided by N (DL4J's updater divides by
  *       the minibatch size).</li>
+ *   <li>An empty batch ({@code N = 0}) is no error: {@code [0, 1]} scores, a {@code [0, K]}
+ *       gradient, a score of 0, averaged or not.</li>
  * </ul>
  *
  * <p>Instances are immutable and stateless, so one instance may be shared by cloned networks
@@ -94,7 +97,7 @@ public final class LossSoftmaxCrossEntropy implements ILossFunction {
                                boolean average) {
         checkActivation(activationFn);
         XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options, XentKernel.Output.LOSS_SUM);
-        return average ? r.lossSum() / preOutput.size(0) : r.lossSum();
+        return average ? mean(r.lossSum(), preOutput) : r.lossSum();
     }
 
     @Override
@@ -117,7 +120,13 @@ public final class LossSoftmaxCrossEntropy implements ILossFunction {
         checkActivation(activationFn);
         XentKernel.Result r = XentKernel.compute(preOutput, labels, mask, options,
                 XentKernel.Output.GRADIENT_AND_LOSS_SUM);
-        return new Pair<>(average ? r.lossSum() / preOutput.size(0) : r.lossSum(), r.gradient());
+        return new Pair<>(average ? mean(r.lossSum(), preOutput) : r.lossSum(), r.gradient());
+    }
+
+    /** {@code sum / N}, and 0 for an empty batch (safe division, as TensorFlow's mean losses). */
+    private static double mean(double sum, INDArray preOutput) {
+        long n = preOutput.size(0);
+        return n == 0 ? 0.0 : sum / n;
     }
 
     @Override

@@ -1,0 +1,63 @@
+package io.github.xent4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * The max-shifted values of every slice along {@code dim}, {@code (x - m) * scale}, then their
+ * exponentials and sums, as ND4J native ops. The shift comes before the scaling so that
+ * {@code x - m} is exact for neighbouring values and the scaling adds only a relative rounding
+ * error. One {@code [.., K, ..]} array holds the shifted values and, after {@link #exponentiate},
+ * their exponentials: callers that need both use the shifted values first.
+ */
+final class Slices {
+    /** Slice maxima (kept dimension of size 1); with {@code zeroInfiniteMax}, infinite maxima are 0. */
+    final INDArray max;
+    /** {@code (x - max) * scale}, then {@code exp} of it; c-order, owned by the caller. */
+    final INDArray values;
+    private final int dim;
+    /** Sum of the exponentials per slice (kept dimension of size 1), after {@link #exponentiate}. */
+    INDArray sumExp;
+
+    private Slices(INDArray max, INDArray values, int dim) {
+        this.max = max;
+        this.values = values;
+        this.dim = dim;
+    }
+
+    /**
+     * @param x               input in the compute type, not modified
+     * @param dim             normalised dimension
+     * @param scale           factor applied after the shift (1 / temperature)
+     * @param zeroInfiniteMax replace infinite slice maxima by 0, so that an all {@code -inf}
+     *                        slice gives {@code exp = 0} (log-sum-exp {@code -inf}) and a
+     *                        {@code +inf} entry gives {@code +inf} rather than NaN; without
+     *                        it both give NaN, which the cross-entropy uses to detect invalid
+     *                        rows for free
+     */
+    static Slices shift(INDArray x, int dim, double scale, boolean zeroInfiniteMax) {
+        INDArray max = Nd4j.getExecutioner().exec(new Max(x, true, dim));        // keepDims: broadcastable
+        if (zeroInfiniteMax) {
+            BooleanIndexing.replaceWhere(max, 0.0, Conditions.isInfinite());
+        }
+        INDArray shifted = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
+        Nd4j.exec(new SubOp(new INDArray[]{x, max}, new INDArray[]{shifted}));
+        if (scale != 1.0) {
+            shifted.muli(scale);
+        }
+        return new Slices(max, shifted, dim);
+    }
+
+    /** Replaces the shifted values by their exponentials and sums them per slice. */
+    Slices exponentiate() {
+        Nd4j.getExecutioner().exec(new Exp(values, values));
+        sumExp = Nd4j.getExecutioner().exec(new Sum(values, true, dim));
+        return this;
+    }
+}
