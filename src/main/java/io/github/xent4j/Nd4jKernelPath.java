@@ -13,56 +13,16 @@ import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
- * The default path: ND4J arrays on any ND4J backend. The cross-entropy of small inputs runs row
- * by row in float64 on one copy of the inputs ({@link HostCrossEntropy}); larger inputs run as
- * ND4J native ops ({@link Nd4jCrossEntropy}); the log-softmax family always runs as native ops.
+ * The default path: every array operation is an ND4J native op, so it runs on any ND4J backend
+ * (CPU or CUDA). Only per-row scalars ({@code [N]} vectors) are read back, to be combined in
+ * float64 ({@link Nd4jCrossEntropy}); the log-softmax family runs as native ops throughout.
  */
 final class Nd4jKernelPath implements KernelPath {
 
-    /** How the cross-entropy is computed. */
-    enum Strategy {
-        /** {@link #HOST} up to {@link #HOST_MAX_ELEMENTS} elements, then native. */
-        AUTO,
-        /** Row by row in float64 on a copy of the inputs, whatever their size. */
-        HOST,
-        /** ND4J native ops over {@code [N, K]}, whatever the input's size. */
-        NATIVE;
+    /** The path of {@link KernelPaths}. */
+    static final Nd4jKernelPath INSTANCE = new Nd4jKernelPath();
 
-        /** {@code auto}, {@code host} or {@code native}. */
-        static Strategy parse(String s) {
-            for (Strategy v : values()) {
-                if (v.toString().equals(s)) {
-                    return v;
-                }
-            }
-            throw new IllegalArgumentException("xent4j.nd4j.strategy must be auto, host or native, got '"
-                    + s + "'");
-        }
-
-        @Override
-        public String toString() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-        }
-    }
-
-    /**
-     * Inputs of at most this many elements run on the host: below it, the native ops' fixed costs
-     * (a few microseconds each) exceed the float64 arithmetic (measured: the two are level at
-     * {@code [64, 128]} with one thread; the host path is twice as slow at {@code [128, 128]}).
-     */
-    static final long HOST_MAX_ELEMENTS = 8192;
-
-    /**
-     * The path of {@link KernelPaths}: {@link Strategy#AUTO}, or the strategy named by the system
-     * property {@code xent4j.nd4j.strategy} (read once; for benchmarks).
-     */
-    static final Nd4jKernelPath INSTANCE = new Nd4jKernelPath(Strategy.parse(
-            System.getProperty("xent4j.nd4j.strategy", "auto")));
-
-    private final Strategy strategy;
-
-    Nd4jKernelPath(Strategy strategy) {
-        this.strategy = strategy;
+    private Nd4jKernelPath() {
     }
 
     @Override
@@ -72,7 +32,7 @@ final class Nd4jKernelPath implements KernelPath {
 
     @Override
     public String toString() {
-        return "nd4j (" + strategy + ")";
+        return "nd4j";
     }
 
     @Override
@@ -83,13 +43,6 @@ final class Nd4jKernelPath implements KernelPath {
             DataType type = logits.dataType();
             return new XentKernel.Result(output.perExample ? Nd4j.create(type, 0) : null,
                     output.gradient ? Nd4j.create(type, 0, shapes.k) : null, output.anyLoss() ? 0.0 : Double.NaN);
-        }
-        Strategy s = strategy;
-        if (s == Strategy.AUTO) {
-            s = (long) shapes.n * shapes.k <= HOST_MAX_ELEMENTS ? Strategy.HOST : Strategy.NATIVE;
-        }
-        if (s == Strategy.HOST) {
-            return HostCrossEntropy.solve(shapes, logits, labels, mask, options, output);
         }
         return Nd4jCrossEntropy.solve(Problem.prepare(logits, labels, mask, options, false), output);
     }

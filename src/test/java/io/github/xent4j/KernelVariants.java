@@ -10,9 +10,8 @@ import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * Every way the kernel can compute, for the tests: each path of {@link KernelPaths#available()}
- * (the fused Vector API kernel where this JVM can run it), and the ND4J path once per internal
- * strategy (host rows, native ops), whatever the input's size and
- * the thread count. Use {@link #forEach} inside a test, or
+ * (the ND4J path, and the fused Vector API kernel at each vector width where this JVM can run
+ * it), whatever the input's size and the thread count. Use {@link #forEach} inside a test, or
  * {@code @ParameterizedClass @MethodSource("io.github.xent4j.KernelVariants#paths")} with a
  * {@code @Parameter KernelPath path} field to run a whole test class on each.
  */
@@ -23,19 +22,10 @@ public final class KernelVariants {
     }
 
     private static List<KernelPath> build() {
-        List<KernelPath> list = new ArrayList<>();
-        for (KernelPath p : KernelPaths.available()) {
-            if (p instanceof Nd4jKernelPath) {
-                list.add(new Nd4jKernelPath(Nd4jKernelPath.Strategy.HOST));
-                list.add(new Nd4jKernelPath(Nd4jKernelPath.Strategy.NATIVE));
-            } else {
-                list.add(p);
-            }
-        }
-        return Collections.unmodifiableList(list);
+        return Collections.unmodifiableList(new ArrayList<>(KernelPaths.available()));
     }
 
-    /** Every variant, the ND4J strategies first. */
+    /** Every variant, the ND4J path first. */
     static List<KernelPath> all() {
         return ALL;
     }
