@@ -221,8 +221,10 @@ final class VectorRowsD implements VectorRows {
                 if (sums[3] < 0 || !Double.isFinite((double) labelSum)) {
                     return row;                            // negative, NaN or infinite labels
                 }
-                if (Double.isNaN(dot)) {
-                    dot = dotWithInfinities(z, y, ra, rb, o, k, m, invT);
+                if (!Double.isFinite(dot)) {
+                    // 0 * (-inf) in a lane, or a lane product or partial sum beyond the type's
+                    // range while the row's loss may still be representable: again in float64
+                    dot = dotInDouble(z, y, ra, rb, o, k, m, t);
                 }
                 // log sum exp((z - m) / t) = log(maxima + sumNonMax), accurate when it is tiny
                 double rest = sumNonMax + (maxima - 1);
@@ -403,14 +405,21 @@ final class VectorRowsD implements VectorRows {
         return maxima;
     }
 
-    /** {@code sum w y' (z - m) * invT} with {@code 0 * (-inf) = 0}: for rows with {@code -inf} logits. */
-    private static double dotWithInfinities(double[] z, double[] y, double[] a, double[] b, int o, int k, double m,
-                                            double invT) {
+    /**
+     * {@code sum w y' (z - m) / t} in float64, with {@code 0 * (-inf) = 0}: for rows with
+     * {@code -inf} logits and rows whose lane products or partial sums overflow the compute type
+     * (a label's logit far below the maximum). {@code -inf} only for a label on a {@code -inf} logit.
+     */
+    private static double dotInDouble(double[] z, double[] y, double[] a, double[] b, int o, int k, double m, double t) {
         double dot = 0;
         for (int i = 0; i < k; i++) {
             double wy = Math.fma(y[o + i], a[i], b[i]);
             if (wy != 0) {
-                dot += (double) wy * ((z[o + i] - m) * invT);
+                double u = ((double) z[o + i] - m) / t;
+                if (Double.isInfinite(u) && z[o + i] != Double.NEGATIVE_INFINITY) {
+                    u = z[o + i] / t - m / t;              // float64 rows: z - m beyond the range, (z - m) / t not
+                }
+                dot += wy * u;
             }
         }
         return dot;

@@ -199,6 +199,44 @@ class VectorKernelPathTest {
         }
     }
 
+    /**
+     * Rows whose true loss is representable although a float32 product {@code w y' (z - m) / t}
+     * or a lane's partial sum of them overflows (a label's logit far below the row maximum, then
+     * scaled down by the mask or the temperature): finite losses, at every width.
+     */
+    @Test
+    void lossesWhoseLaneProductsOverflowAreFinite() {
+        for (DataType type : new DataType[]{DataType.FLOAT, DataType.BFLOAT16}) {
+            for (KernelPath p : VectorPaths.widths()) {
+                // w y' (z - m) = 1.84 * -3.06e38 overflows; the loss 0.5 * 1.84 * 3.06e38 = 2.81e38 does not
+                double[][] z = {{9984, 9984, 3.0572243903053065e38, 9984}, {1, 2, 3, 4}};
+                XentOptions weighted = XentOptions.builder().classWeights(new double[]{1.8387, 0.5, 1, 1.2}).build();
+                INDArray logits = TestArrays.array(z, type);
+                INDArray ids = Nd4j.createFromArray(new int[]{0, 1});
+                INDArray mask = Nd4j.createFromArray(new double[]{0.5, 1}).castTo(type);
+                VectorPaths.checkHalfTolerance(p, new VectorPaths.INDArrayCase(type + " weighted, mask 0.5", logits, ids,
+                        mask, weighted, new double[][]{{1, 0, 0, 0}, {0, 1, 0, 0}}, new double[]{0.5, 1}, null));
+                // two products of -2e38 in one lane (classes 0 and 16): the loss 0.5 * 4e38 = 2e38
+                double[][] far = new double[1][40];
+                far[0][0] = -1e38;
+                far[0][16] = -1e38;
+                far[0][39] = 1e38;
+                double[][] y = new double[1][40];
+                y[0][0] = 1;
+                y[0][16] = 1;
+                INDArray soft = TestArrays.array(y, type);
+                VectorPaths.checkHalfTolerance(p, new VectorPaths.INDArrayCase(type + " one lane's sum, mask 0.5",
+                        TestArrays.array(far, type), soft, Nd4j.createFromArray(new double[]{0.5}).castTo(type),
+                        XentOptions.defaults(), TestArrays.values(soft), new double[]{0.5}, null));
+                // temperature 0.25: (z - m) / t = -2.4e39 overflows float32; the loss t (m - z) = 1.5e38 does not
+                double[][] wide = {{-3e38, 3e38}};
+                VectorPaths.checkHalfTolerance(p, new VectorPaths.INDArrayCase(type + " t = 0.25, gap 6e38",
+                        TestArrays.array(wide, type), TestArrays.array(new double[][]{{1, 0}}, type), null,
+                        XentOptions.builder().temperature(0.25).build(), new double[][]{{1, 0}}, null, null));
+            }
+        }
+    }
+
     @Test
     void largeClassCountsAreWithinHalfTheTolerance() {
         Random rnd = new Random(7);
