@@ -295,7 +295,8 @@ final class VectorKernelPath implements KernelPath {
             return diagnosed(logits, labels, mask, options, output);
         }
 
-        // the sum of the losses as returned (rounded to the compute type), in row order
+        // the sum of the losses as returned (in the input type: a half loss beyond 65504 is
+        // +-inf, as the returned half array holds it), in row order
         double lossSum = 0;
         INDArray loss = null;
         if (output.perExample) {
@@ -310,14 +311,13 @@ final class VectorKernelPath implements KernelPath {
             } else {
                 FloatBuffer lb = loss.data().asNioFloat();
                 for (int i = 0; i < n; i++) {
-                    float l = (float) job.rowLoss[i];
-                    lb.put(off + i, l);
-                    lossSum += l;
+                    lb.put(off + i, (float) job.rowLoss[i]);
+                    lossSum += HostValues.asType(job.rowLoss[i], inType);
                 }
             }
         } else {
             for (int i = 0; i < n; i++) {
-                lossSum += dbl ? job.rowLoss[i] : (float) job.rowLoss[i];
+                lossSum += HostValues.asType(job.rowLoss[i], inType);
             }
         }
         if (ct != inType) {

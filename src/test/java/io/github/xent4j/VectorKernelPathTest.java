@@ -237,6 +237,20 @@ class VectorKernelPathTest {
         }
     }
 
+    /** The loss sum adds the losses as returned: a half loss beyond 65504 is +inf, and so is the sum. */
+    @Test
+    void halfLossSumIsOfTheLossesAsReturned() {
+        for (KernelPath p : VectorPaths.widths()) {
+            // row 0: 2 * 40000 = 80000 > 65504 (+inf in half); row 1: 40000, finite
+            INDArray logits = TestArrays.array(new double[][]{{0, -40000}, {0, -40000}}, DataType.HALF);
+            INDArray labels = TestArrays.array(new double[][]{{0, 2}, {0, 1}}, DataType.HALF);
+            VectorPaths.checkHalfTolerance(p, new VectorPaths.INDArrayCase("half, loss 80000", logits, labels, null,
+                    XentOptions.defaults(), TestArrays.values(labels), null, null));
+            XentKernel.Result r = p.compute(logits, labels, null, XentOptions.defaults(), XentKernel.Output.LOSS_SUM);
+            assertEquals(Double.POSITIVE_INFINITY, r.lossSum(), p + ": loss sum");
+        }
+    }
+
     @Test
     void largeClassCountsAreWithinHalfTheTolerance() {
         Random rnd = new Random(7);
