@@ -148,10 +148,18 @@ final class Nd4jCrossEntropy {
             INDArray wy = finite ? target : weightedSmoothedLabels(p, type);
             mulRows(g, HostValues.write(coef, type, n));
             Nd4j.getExecutioner().exec(new Axpy(wy, g, g, -1.0));
-            g.muli(t);
+            // t and the row's mask as one factor: t * (p S - w y') may overflow where the masked
+            // value m_n * t * (p S - w y') does not
+            double[] factor = new double[n];
+            for (int i = 0; i < n; i++) {
+                factor[i] = p.rowWeights == null ? t : t * p.rowWeights[i];
+            }
+            mulRows(g, HostValues.write(factor, type, n));
         }
         if (p.rowWeightArray != null) {
-            mulRows(g, p.rowWeightArray.castTo(g.dataType()));
+            if (direct) {
+                mulRows(g, p.rowWeightArray.castTo(g.dataType()));
+            }
             if (p.hasMaskedRows) {
                 // masked rows were computed from whatever they hold: 0 * NaN and 0 * inf are NaN
                 // there (and only there: unmasked rows were validated), exactly 0 is wanted

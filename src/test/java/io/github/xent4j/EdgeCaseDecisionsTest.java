@@ -120,6 +120,19 @@ class EdgeCaseDecisionsTest {
     }
 
     @Test
+    void aMaskBelowOneBringsAnOverflowingGradientBackIntoRange() {
+        // t * (p S - y) = 3 * (-1.5e38) overflows float32; the masked value 0.5 * that does not
+        XentOptions t3 = XentOptions.builder().temperature(3).build();
+        INDArray logits = TestArrays.array(new double[][]{{0, 0}}, DataType.FLOAT);
+        INDArray labels = TestArrays.array(new double[][]{{3e38, 0}}, DataType.FLOAT);
+        INDArray mask = TestArrays.array(new double[][]{{0.5}}, DataType.FLOAT);
+        double[] g = TestArrays.vector(path.compute(logits, labels, mask, t3, XentKernel.Output.GRADIENT)
+                .gradient().reshape(2));
+        assertEquals(-2.25e38, g[0], 0.001e38);
+        assertEquals(2.25e38, g[1], 0.001e38);
+    }
+
+    @Test
     void unavailableClassesAreExactlyZeroWhateverOverflowed() {
         XentOptions t4 = XentOptions.builder().temperature(4).build();
         double[][] z = {{10, 0, 5}, {1, 2, 3}};
