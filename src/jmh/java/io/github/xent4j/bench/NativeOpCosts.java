@@ -179,7 +179,7 @@ public class NativeOpCosts {
         return Nd4j.getExecutioner().exec(new Axpy(y, out, out, -1e-30));
     }
 
-    /** libnd4j's fused loss and gradient, used by the kernel up to 16384 elements. */
+    /** libnd4j's fused loss and gradient (for comparison; xent4j does not use it). */
     @Benchmark
     public Object softmaxCrossEntropyLossGrad() {
         return Nd4j.exec(DynamicCustomOp.builder("softmax_cross_entropy_loss_grad")

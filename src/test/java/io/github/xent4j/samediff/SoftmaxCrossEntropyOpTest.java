@@ -228,7 +228,7 @@ class SoftmaxCrossEntropyOpTest {
     /**
      * In the gradient graph the forward op computes the logits' gradient with the loss and its
      * backward op takes it: one kernel pass per step, and the same numbers as the kernel's own
-     * GRADIENT pass, on both kernel strategies (fused below 16384 elements, lean above).
+     * GRADIENT pass, on every kernel path.
      */
     @Test
     void theForwardOpSharesItsGradientWithTheBackwardOp() {
