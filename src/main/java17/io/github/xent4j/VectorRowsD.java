@@ -364,6 +364,20 @@ final class VectorRowsD implements VectorRows {
     }
 
     /**
+     * The lanes' sum in float64, in lane order: {@code reduceLanes(ADD)} leaves the order open,
+     * and the JIT's and the interpreter's orders differ on some JDKs (25), which would make the
+     * same call give different last bits before and after compilation.
+     */
+    private static double sumLanes(DoubleVector v, double[] lanes) {
+        v.intoArray(lanes, 0);
+        double s = 0;
+        for (int j = 0; j < L; j++) {
+            s += lanes[j];
+        }
+        return s;
+    }
+
+    /**
      * Pass 2: writes {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
      * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and -1
      * if a label is negative (else 0). Returns the number of entries equal to the maximum.
@@ -374,6 +388,7 @@ final class VectorRowsD implements VectorRows {
         double labelSum = 0;
         double dot = 0;
         int maxima = 0;
+        double[] lanes = new double[L];
         VectorMask<Double> negative = SP.maskAll(false);
         int i = 0;
         while (i < kp) {
@@ -394,9 +409,9 @@ final class VectorRowsD implements VectorRows {
                 vs = vs.add(wy);
                 vd = wy.fma(u, vd);
             }
-            sumNonMax += ve.reduceLanes(VectorOperators.ADD);
-            labelSum += vs.reduceLanes(VectorOperators.ADD);
-            dot += vd.reduceLanes(VectorOperators.ADD);
+            sumNonMax += sumLanes(ve, lanes);
+            labelSum += sumLanes(vs, lanes);
+            dot += sumLanes(vd, lanes);
         }
         sums[0] = sumNonMax;
         sums[1] = labelSum;
