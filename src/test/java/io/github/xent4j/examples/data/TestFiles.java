@@ -44,7 +44,7 @@ final class TestFiles {
         }
     }
 
-    static DatasetFile spec(String name, byte[] content) {
-        return new DatasetFile(name, content.length, sha256(content));
+    static DatasetFetcher.FileSpec spec(String name, byte[] content) {
+        return new DatasetFetcher.FileSpec(name, content.length, sha256(content));
     }
 }
