@@ -29,10 +29,7 @@ final class InputChecks {
             throw new IllegalArgumentException("logits must not be null");
         }
         ShapeRules.checkLogitsRank(logits.shape(), "");
-        if (!logits.dataType().isFPType()) {
-            throw new IllegalArgumentException(
-                    "logits must be floating point (FLOAT, DOUBLE, HALF, BFLOAT16), got " + logits.dataType());
-        }
+        ShapeRules.checkFloatingPoint("logits", logits.dataType(), "");
         if (logits.size(1) < 1) {
             throw new IllegalArgumentException("logits must have at least one class, got shape "
                     + Arrays.toString(logits.shape()));

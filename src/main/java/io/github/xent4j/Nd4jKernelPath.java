@@ -171,16 +171,8 @@ final class Nd4jKernelPath implements KernelPath {
         if (x == null) {
             throw new IllegalArgumentException(name + " must not be null");
         }
-        if (!x.dataType().isFPType()) {
-            throw new IllegalArgumentException(name + " must be floating point (FLOAT, DOUBLE, HALF, BFLOAT16), got "
-                    + x.dataType());
-        }
-        int rank = x.rank();
-        if (rank < 1 || dimension < -rank || dimension >= rank) {
-            throw new IllegalArgumentException("dimension must be in [" + (-rank) + ", " + (rank - 1) + "] for "
-                    + name + " of shape " + Arrays.toString(x.shape()) + ", got " + dimension);
-        }
-        return dimension < 0 ? dimension + rank : dimension;
+        ShapeRules.checkFloatingPoint(name, x.dataType(), "");
+        return ShapeRules.checkDimension(name, x.shape(), dimension, "");
     }
 
     private static long[] reducedShape(long[] shape, int dim) {

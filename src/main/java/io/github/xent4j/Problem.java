@@ -36,10 +36,7 @@ final class Problem {
             int k = (int) logits.size(1);
             boolean classIds = InputChecks.checkLabels(labels, n, k);
             int maskKind = InputChecks.checkMask(mask, n, k, classIds);
-            if (options.hasClassWeights() && options.classWeightCount() != k) {
-                throw new IllegalArgumentException("classWeights must have length K = " + k
-                        + " (the number of classes, logits.size(1)), got length " + options.classWeightCount());
-            }
+            ShapeRules.checkClassWeights(options, k);
             return new Shapes(n, k, classIds, maskKind);
         }
     }

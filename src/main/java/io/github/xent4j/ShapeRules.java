@@ -1,11 +1,12 @@
 package io.github.xent4j;
 
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The shape rules of xent4j's inputs, written once for both front ends: the kernel (and through
- * it the DL4J loss) applies them to arrays, {@code XentSameDiff} to the shapes a graph knows when
- * it is built. Not an API for users: public only because the front ends live in two packages.
+ * The shape rules of xent4j's inputs (and that logits are floating point), written once for both
+ * front ends: the kernel (and through it the DL4J loss) applies them to arrays, {@code XentSameDiff}
+ * to the shapes a graph knows when it is built. Not an API for users: public only because the front ends live in two packages.
  *
  * <p>A size of {@code -1} means "not known yet" (a SameDiff placeholder) and matches any size.
  * Each check throws {@link IllegalArgumentException} naming the argument, the expected and the
@@ -77,11 +78,26 @@ public final class ShapeRules {
                 + "], or per-output [" + size(n, "N") + ", " + size(k, "K") + "]" + context);
     }
 
+    /** Logits and the inputs of log-softmax and log-sum-exp must be floating point. */
+    public static void checkFloatingPoint(String name, DataType type, String context) {
+        if (!type.isFPType()) {
+            throw new IllegalArgumentException(name + " must be floating point (FLOAT, DOUBLE, HALF, BFLOAT16), got "
+                    + type + context);
+        }
+    }
+
     /** Class weights must have one entry per class ({@code k}; nothing is checked while k is unknown). */
     public static void checkClassWeightCount(int count, long k) {
         if (k >= 0 && count != k) {
             throw new IllegalArgumentException("classWeights must have length K = " + k
                     + " (the number of classes, logits.size(1)), got length " + count);
+        }
+    }
+
+    /** {@link #checkClassWeightCount} for the options' class weights, if they have any. */
+    public static void checkClassWeights(XentOptions options, long k) {
+        if (options.hasClassWeights()) {
+            checkClassWeightCount(options.classWeightCount(), k);
         }
     }
 

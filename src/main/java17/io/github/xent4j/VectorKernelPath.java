@@ -213,7 +213,7 @@ final class VectorKernelPath implements KernelPath {
         int k = (int) logits.size(1);
         boolean classIds = InputChecks.checkLabels(labels, n, k);
         int maskKind = InputChecks.checkMask(mask, n, k, classIds);
-        checkClassWeights(options, k);
+        ShapeRules.checkClassWeights(options, k);
         if ((long) n * k > Integer.MAX_VALUE - 1024) {
             // nio buffers are indexed by int
             return Nd4jKernelPath.INSTANCE.compute(logits, labels, mask, options, output);
@@ -361,20 +361,13 @@ final class VectorKernelPath implements KernelPath {
         return Nd4jKernelPath.INSTANCE.compute(logits, labels, mask, options, output);
     }
 
-    private static void checkClassWeights(XentOptions options, int k) {
-        if (options.hasClassWeights() && options.classWeightCount() != k) {
-            throw new IllegalArgumentException("classWeights must have length K = " + k
-                    + " (the number of classes, logits.size(1)), got length " + options.classWeightCount());
-        }
-    }
-
     /** Empty batch: loss {@code [0]}, gradient {@code [0, K]}, sum 0. */
     private static XentKernel.Result empty(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
                                            XentKernel.Output output) {
         int k = (int) logits.size(1);
         boolean classIds = InputChecks.checkLabels(labels, 0, k);
         InputChecks.checkMask(mask, 0, k, classIds);
-        checkClassWeights(options, k);
+        ShapeRules.checkClassWeights(options, k);
         DataType type = logits.dataType();
         return new XentKernel.Result(output.perExample ? Nd4j.create(type, 0) : null,
                 output.gradient ? Nd4j.create(type, 0, k) : null, output.lossSum ? 0.0 : Double.NaN);

@@ -295,9 +295,8 @@ public final class XentSameDiff {
 
     private static void checkFloating(String what, SDVariable v) {
         DataType t = v.dataType();
-        if (t != null && !t.isFPType()) {
-            throw new IllegalArgumentException(what + " must be floating point (FLOAT, DOUBLE, HALF, BFLOAT16), got " + t
-                    + " (variable " + v.name() + ")");
+        if (t != null) {
+            ShapeRules.checkFloatingPoint(what, t, " (variable " + v.name() + ")");
         }
     }
 
@@ -323,9 +322,7 @@ public final class XentSameDiff {
             return;
         }
         ShapeRules.checkLogitsRank(z, variable(logits));
-        if (o.hasClassWeights()) {
-            ShapeRules.checkClassWeightCount(o.classWeightCount(), z[1]);
-        }
+        ShapeRules.checkClassWeights(o, z[1]);
         long[] y = knownShape(labels);
         if (y != null) {
             ShapeRules.labelsKind(y, z, variable(labels));
