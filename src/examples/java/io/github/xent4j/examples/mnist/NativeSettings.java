@@ -17,7 +17,7 @@ import java.util.Map;
  * threads, libnd4j's own thread pool limits and OpenBLAS's threads), which is what
  * {@code --threads} does; it works through {@code mvn exec:java}, where the JVM is Maven's.
  */
-final class NativeSettings {
+public final class NativeSettings {
 
     /** The classifier suffixes of nd4j-native 1.0.0-M2.1 for x86-64, {@code ""} being the portable build. */
     static final List<String> VARIANTS = List.of("", "-avx2", "-avx512", "-onednn", "-onednn-avx2", "-onednn-avx512",
@@ -27,7 +27,7 @@ final class NativeSettings {
     }
 
     /** Uses {@code threads} threads for native ops from now on. */
-    static void setThreads(int threads) {
+    public static void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -42,7 +42,7 @@ final class NativeSettings {
     }
 
     /** The number of threads native ops use now. */
-    static int threads() {
+    public static int threads() {
         return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
 

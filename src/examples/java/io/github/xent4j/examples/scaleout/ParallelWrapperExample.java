@@ -1,6 +1,7 @@
 package io.github.xent4j.examples.scaleout;
 
 import io.github.xent4j.examples.mnist.MnistNetworks;
+import io.github.xent4j.examples.mnist.NativeSettings;
 import io.github.xent4j.XentOptions;
 import io.github.xent4j.examples.data.ImageDataset;
 import io.github.xent4j.examples.data.IdxDataSetIterator;
@@ -10,8 +11,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.nativeblas.NativeOpsHolder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -86,7 +85,7 @@ public final class ParallelWrapperExample implements Callable<Integer> {
     public Integer call() throws Exception {
         Mode m = Mode.valueOf(mode.toUpperCase(Locale.ROOT));
         if (threads > 0) {
-            setNativeThreads(threads);
+            NativeSettings.setThreads(threads);
         }
         MnistData train = MnistData.load(ImageDataset.MNIST, true, ImageDataset.defaultRoot());
         MnistData test = MnistData.load(ImageDataset.MNIST, false, ImageDataset.defaultRoot());
@@ -94,7 +93,7 @@ public final class ParallelWrapperExample implements Callable<Integer> {
                 XentOptions.builder().labelSmoothing(labelSmoothing).build());
         System.out.printf(Locale.ROOT, "MNIST MLP 784-512-256-10, %s, mixup alpha %s, %d epochs, batch %d, seed %d, "
                         + "native threads %d, %d cores%n", loss, mixupAlpha, epochs, batchSize, seed,
-                NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(),
+                NativeSettings.threads(),
                 Runtime.getRuntime().availableProcessors());
         List<Result> results = new ArrayList<>();
         if (batchSize % workers != 0) {
@@ -191,14 +190,5 @@ public final class ParallelWrapperExample implements Callable<Integer> {
         } finally {
             wrapper.shutdown();
         }
-    }
-
-    /** Native ops use {@code threads} threads from now on (ND4J otherwise reads OMP_NUM_THREADS once, at start). */
-    static void setNativeThreads(int threads) {
-        Nd4j.getExecutioner();
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
     }
 }
