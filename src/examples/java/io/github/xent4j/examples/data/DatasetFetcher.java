@@ -107,22 +107,24 @@ public record DatasetFetcher(String label, List<FileSpec> files, List<Source> so
             } catch (IOException e) {   // the first failure ends a source: the rest would likely fail alike
                 why.add(reason(e));
             }
-            boolean failed = !why.isEmpty();   // then that message says why the files were not delivered
             for (FileSpec file : List.copyOf(missing)) {
                 Path fetched = work.resolve(file.name());
-                String problem = Files.exists(fetched) ? problem(fetched, file) : "was not delivered";
-                if (problem == null) {
+                String problem = Files.exists(fetched) ? problem(fetched, file) : null;
+                if (problem != null) {
+                    why.add(file.name() + " " + problem);
+                } else if (Files.exists(fetched)) {
                     try (FileChannel channel = FileChannel.open(fetched, StandardOpenOption.WRITE)) {
                         channel.force(true);   // on disk before the rename makes it visible
                     }
                     Files.move(fetched, dir.resolve(file.name()), StandardCopyOption.ATOMIC_MOVE);
                     missing.remove(file);
-                } else if (!failed || Files.exists(fetched)) {
-                    why.add(file.name() + " " + problem);
                 }
             }
         } finally {
             FileUtils.deleteDirectory(work.toFile());
+        }
+        if (why.isEmpty() && !missing.isEmpty()) {
+            why.add("did not deliver " + names(missing));
         }
         info(missing.isEmpty() ? "verified and installed in " + dir : String.join("; ", why));
         return String.join("; ", why);
@@ -219,18 +221,18 @@ public record DatasetFetcher(String label, List<FileSpec> files, List<Source> so
 
     /** Fetches and verifies the datasets named ({@code mnist}, {@code fashion}; none: both); status 1 if one failed. */
     public static void main(String[] args) {
-        int failures = 0;
+        boolean failed = false;
         for (String name : args.length == 0 ? new String[]{"mnist", "fashion"} : args) {
             try {
                 ImageDataset dataset = ImageDataset.valueOf(name.toUpperCase(Locale.ROOT));
                 System.out.println(dataset + ": " + dataset.ensureAvailable(ImageDataset.defaultRoot()) + " verified");
             } catch (IllegalArgumentException | IOException e) {
                 System.err.println(e instanceof IOException ? e.getMessage()
-                        : "unknown dataset '" + name + "'; expected mnist or fashion");
-                failures++;
+                        : "unknown dataset '" + name + "', expected mnist or fashion");
+                failed = true;
             }
         }
-        if (failures > 0) {
+        if (failed) {
             System.exit(1);
         }
     }
