@@ -194,7 +194,7 @@ public record DatasetFetcher(String label, List<FileSpec> files, List<Source> so
     }
 
     /** What is wrong with the file at {@code path}, or null if its size and SHA-256 are right. */
-    static String problem(Path path, FileSpec file) throws IOException {
+    private static String problem(Path path, FileSpec file) throws IOException {
         long size = Files.size(path);
         if (size != file.size()) {
             return "has " + size + " bytes, expected " + file.size()
