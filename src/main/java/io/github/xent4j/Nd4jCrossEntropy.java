@@ -66,11 +66,18 @@ final class Nd4jCrossEntropy {
         // label sum are finite (and their labels not negative), every entry of their gradient is
         // finite, and the mask's 0 makes it exactly 0; otherwise the NaNs are replaced at the end.
         boolean maskedRowsFinite = true;
-        if (p.hasMaskedRows) {
+        // A 0/1 mask whose masked rows have all-zero targets (padded time steps, ignored class
+        // ids) needs no pass of its own: those rows' coefficient is 0, so their gradient is 0 already.
+        boolean maskIsNoOp = p.rowWeights != null && o.labelSmoothing() == 0;
+        if (p.rowWeights != null) {
             for (int i = 0; i < n; i++) {
-                if (!counts(p, i)) {
-                    maskedRowsFinite &= Double.isFinite(sumExp[i]) && Double.isFinite(s[i])
-                            && (rowMin == null || rowMin[i] >= 0);
+                double m = p.rowWeights[i];
+                boolean finite = Double.isFinite(sumExp[i]) && Double.isFinite(s[i]) && (rowMin == null || rowMin[i] >= 0);
+                if (m == 0) {
+                    maskedRowsFinite &= finite;
+                    maskIsNoOp &= finite && s[i] == 0;
+                } else {
+                    maskIsNoOp &= m == 1;
                 }
             }
         }
@@ -124,7 +131,8 @@ final class Nd4jCrossEntropy {
             }
             loss = output.perExample ? HostValues.write(l, p.inType, n) : null;
         }
-        INDArray gradient = output.gradient ? gradient(p, sl.values, target, s, lse, sumExp, maskedRowsFinite) : null;
+        INDArray gradient = output.gradient
+                ? gradient(p, sl.values, target, s, lse, sumExp, maskedRowsFinite, maskIsNoOp) : null;
         return new XentKernel.Result(loss, gradient, lossSum);
     }
 
@@ -137,7 +145,7 @@ final class Nd4jCrossEntropy {
      * its true value is.
      */
     private static INDArray gradient(Problem p, INDArray values, INDArray target, double[] s, double[] lse,
-                                     double[] sumExp, boolean maskedRowsFinite) {
+                                     double[] sumExp, boolean maskedRowsFinite, boolean maskIsNoOp) {
         int n = p.n;
         double t = p.options.temperature();
         double zFactor = 2 * p.options.zLoss() / t;
@@ -176,7 +184,7 @@ final class Nd4jCrossEntropy {
             mulRows(g, HostValues.write(factor, type, n));
         }
         if (p.rowWeights != null) {
-            if (direct) {
+            if (direct && !maskIsNoOp) {
                 mulRows(g, p.rowWeightColumn(g.dataType()));
             }
             if (p.hasMaskedRows && !maskedRowsFinite) {
