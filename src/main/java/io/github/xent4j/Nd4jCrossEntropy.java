@@ -6,7 +6,6 @@ import org.nd4j.linalg.api.ops.impl.reduce.same.Min;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -36,15 +35,14 @@ final class Nd4jCrossEntropy {
 
         // target = w * y' (the weighted smoothed labels), and S = its row sums computed as
         // (1 - eps) * sum(w * y) + eps * mean of the available w, not as a sum of K small numbers.
-        INDArray target = weightedSmoothedLabels(p, p.computeType);
-        double[] s = HostValues.read(rowLabelSums(p, p.computeType));
-        if (!allFinite(s)) {
-            // weighted label sums beyond the compute type's range (or invalid labels): in float64
-            s = HostValues.read(rowLabelSums(p, DataType.DOUBLE));
-        }
+        NativeCalls calls = NativeCalls.get();
+        DataType ct = p.computeType;
+        INDArray target = weightedSmoothedLabels(p, ct);
+        double[] s = HostValues.read(rowLabelSums(p, ct));
+        double[] rowMin = null;
         if (!p.fromClassIds) {
             // negative labels leave every result finite: their own test, per row (masked rows hold anything)
-            double[] rowMin = HostValues.read(Nd4j.getExecutioner().exec(new Min(p.y, 1)));
+            rowMin = HostValues.read(calls.rowMin(p.y, calls.scratch(NativeCalls.Scratch.LABEL_MIN, ct, n)));
             for (int i = 0; i < n; i++) {
                 if (rowMin[i] < 0 && counts(p, i)) {
                     InputChecks.diagnoseValues(p.logits, p.labels, p.mask, o);   // throws
@@ -53,13 +51,40 @@ final class Nd4jCrossEntropy {
             }
         }
 
-        Slices sl = Slices.shift(p.z, 1, 1.0 / t, false);
+        // The gradient is written over the shifted values; without one they are a temporary.
+        INDArray values = output.gradient ? Nd4j.createUninitialized(ct, new long[]{n, p.k}, 'c')
+                : calls.scratch(NativeCalls.Scratch.VALUES, ct, n, p.k);
+        Slices sl = Slices.rows(p.z, 1.0 / t, calls.scratch(NativeCalls.Scratch.MAX, ct, n, 1), values);
         // sum_k w y' (u_k - m) needs the shifted values, before they become probabilities
-        double[] dot = output.anyLoss() ? HostValues.read(Nd4j.getExecutioner().exec(new Dot(target, sl.values, 1)))
+        double[] dot = output.anyLoss()
+                ? HostValues.read(calls.rowDot(target, sl.values, calls.scratch(NativeCalls.Scratch.DOT, ct, n)))
                 : null;
         double[] max = HostValues.read(sl.max);
-        sl.exponentiate();                               // values become exp(u - m)
+        sl.exponentiateRows(calls.scratch(NativeCalls.Scratch.SUM_EXP, ct, n));   // values become exp(u - m)
         double[] sumExp = HostValues.read(sl.sumExp);    // values / sumExp = p
+        // Masked rows are computed from whatever they hold. Where their exponentials' sum and
+        // label sum are finite (and their labels not negative), every entry of their gradient is
+        // finite, and the mask's 0 makes it exactly 0; otherwise the NaNs are replaced at the end.
+        boolean maskedRowsFinite = true;
+        // A 0/1 mask whose masked rows have all-zero targets (padded time steps, ignored class
+        // ids) needs no pass of its own: those rows' coefficient is 0, so their gradient is 0 already.
+        boolean maskIsNoOp = p.rowWeights != null && o.labelSmoothing() == 0;
+        if (p.rowWeights != null) {
+            for (int i = 0; i < n; i++) {
+                double m = p.rowWeights[i];
+                boolean finite = Double.isFinite(sumExp[i]) && Double.isFinite(s[i]) && (rowMin == null || rowMin[i] >= 0);
+                if (m == 0) {
+                    maskedRowsFinite &= finite;
+                    maskIsNoOp &= finite && s[i] == 0;
+                } else {
+                    maskIsNoOp &= m == 1;
+                }
+            }
+        }
+        if (!allFinite(s)) {
+            // weighted label sums beyond the compute type's range (or invalid labels): in float64
+            s = HostValues.read(rowLabelSums(p, DataType.DOUBLE));
+        }
         double[] r = null;
         double[] below = null;
         if (lambda != 0) {
@@ -106,7 +131,8 @@ final class Nd4jCrossEntropy {
             }
             loss = output.perExample ? HostValues.write(l, p.inType, n) : null;
         }
-        INDArray gradient = output.gradient ? gradient(p, sl.values, target, s, lse, sumExp) : null;
+        INDArray gradient = output.gradient
+                ? gradient(p, sl.values, target, s, lse, sumExp, maskedRowsFinite, maskIsNoOp) : null;
         return new XentKernel.Result(loss, gradient, lossSum);
     }
 
@@ -119,7 +145,7 @@ final class Nd4jCrossEntropy {
      * its true value is.
      */
     private static INDArray gradient(Problem p, INDArray values, INDArray target, double[] s, double[] lse,
-                                     double[] sumExp) {
+                                     double[] sumExp, boolean maskedRowsFinite, boolean maskIsNoOp) {
         int n = p.n;
         double t = p.options.temperature();
         double zFactor = 2 * p.options.zLoss() / t;
@@ -133,7 +159,8 @@ final class Nd4jCrossEntropy {
         }
         INDArray g = values;
         if (direct) {
-            mulRows(g, HostValues.write(coef, p.computeType, n));
+            NativeCalls calls = NativeCalls.get();
+            mulRows(g, HostValues.writeInto(coef, calls.scratch(NativeCalls.Scratch.COEFFICIENT, p.computeType, n, 1)));
             Nd4j.getExecutioner().exec(new Axpy(target, g, g, -t));
         } else {
             boolean finite = true;
@@ -156,11 +183,11 @@ final class Nd4jCrossEntropy {
             }
             mulRows(g, HostValues.write(factor, type, n));
         }
-        if (p.rowWeightArray != null) {
-            if (direct) {
-                mulRows(g, p.rowWeightArray.castTo(g.dataType()));
+        if (p.rowWeights != null) {
+            if (direct && !maskIsNoOp) {
+                mulRows(g, p.rowWeightColumn(g.dataType()));
             }
-            if (p.hasMaskedRows) {
+            if (p.hasMaskedRows && !maskedRowsFinite) {
                 // masked rows were computed from whatever they hold: 0 * NaN and 0 * inf are NaN
                 // there (and only there: unmasked rows were validated), exactly 0 is wanted
                 BooleanIndexing.replaceWhere(g, 0.0, Conditions.isNan());
@@ -201,7 +228,10 @@ final class Nd4jCrossEntropy {
         INDArray y = p.y.castTo(type);
         INDArray available = p.available == null ? null : p.available.castTo(type);
         INDArray w = p.options.hasClassWeights() ? p.options.classWeightArray(type).reshape(p.k, 1) : null;
-        INDArray weightedSum = w == null ? Nd4j.getExecutioner().exec(new Sum(y, 1)) : y.mmul(w).reshape(p.n);
+        INDArray weightedSum = w == null
+                ? NativeCalls.get().rowSum(y, type == p.computeType
+                        ? NativeCalls.get().scratch(NativeCalls.Scratch.LABEL_SUMS, type, p.n) : Nd4j.create(type, p.n))
+                : y.mmul(w).reshape(p.n);
         if (eps == 0) {
             return weightedSum;
         }
@@ -254,7 +284,7 @@ final class Nd4jCrossEntropy {
 
     /** {@code x[n, :] *= v[n]} with a shape-broadcasting op (the legacy column broadcast is 10x slower). */
     static void mulRows(INDArray x, INDArray v) {
-        Nd4j.exec(new MulOp(new INDArray[]{x, v.reshape(v.length(), 1)}, new INDArray[]{x}));
+        NativeCalls.get().multiply(x, v.rank() == 2 ? v : v.reshape(v.length(), 1), x);
     }
 
     /** Whether row i counts (its multiplier is not 0): only such rows are validated. */

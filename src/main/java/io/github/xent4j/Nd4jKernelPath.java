@@ -44,7 +44,7 @@ final class Nd4jKernelPath implements KernelPath {
             return new XentKernel.Result(output.perExample ? Nd4j.create(type, 0) : null,
                     output.gradient ? Nd4j.create(type, 0, shapes.k) : null, output.anyLoss() ? 0.0 : Double.NaN);
         }
-        return Nd4jCrossEntropy.solve(Problem.prepare(logits, labels, mask, options, false), output);
+        return Nd4jCrossEntropy.solve(Problem.prepare(shapes, logits, labels, mask, options, false), output);
     }
 
     @Override
@@ -54,7 +54,7 @@ final class Nd4jKernelPath implements KernelPath {
             return shapes.classIds ? Nd4j.create(labels.dataType(), labels.shape())
                     : Nd4j.create(logits.dataType(), 0, shapes.k);
         }
-        Problem p = Problem.prepare(logits, labels, mask, options);
+        Problem p = Problem.prepare(shapes, logits, labels, mask, options, true);
         if (p.fromClassIds) {
             return Nd4j.zeros(labels.dataType(), labels.shape());
         }
@@ -77,9 +77,9 @@ final class Nd4jKernelPath implements KernelPath {
         if (p.available != null) {
             grad = Problem.select(p.available.neq(0), grad, Nd4j.zeros(p.computeType, p.n, p.k));
         }
-        if (p.rowWeightArray != null) {
+        if (p.rowWeights != null) {
             // masked rows hold zeroed logits, so their values are finite and become exactly 0
-            Nd4jCrossEntropy.mulRows(grad, p.rowWeightArray);
+            Nd4jCrossEntropy.mulRows(grad, p.rowWeightColumn(grad.dataType()));
         }
         return grad.castTo(p.inType);
     }

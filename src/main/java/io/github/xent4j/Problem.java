@@ -52,8 +52,6 @@ final class Problem {
     final INDArray y;
     /** Per-row multipliers {@code m_n}, or null for all 1. */
     final double[] rowWeights;
-    /** {@link #rowWeights} as an {@code [N]} array of the compute type, or null for all 1. */
-    final INDArray rowWeightArray;
     /** Per-output availability {@code [N, K]} 0/1, or null when every class is available. */
     final INDArray available;
     /** Whether y came from class ids (then it is valid by construction). */
@@ -80,9 +78,19 @@ final class Problem {
         this.z = z;
         this.y = y;
         this.rowWeights = rowWeights;
-        this.rowWeightArray = rowWeights == null ? null : HostValues.write(rowWeights, computeType, n);
         this.available = available;
         this.fromClassIds = fromClassIds;
+    }
+
+    /**
+     * {@link #rowWeights} as an {@code [N, 1]} array of {@code type} (this thread's
+     * {@link NativeCalls.Scratch#ROW_WEIGHTS}, valid until the next call asks for it), or null for all 1.
+     */
+    INDArray rowWeightColumn(DataType type) {
+        if (rowWeights == null) {
+            return null;
+        }
+        return HostValues.writeInto(rowWeights, NativeCalls.get().scratch(NativeCalls.Scratch.ROW_WEIGHTS, type, n, 1));
     }
 
     /** Prepares with masked rows zeroed, as the diagnosis and the labels' gradient need them. */
@@ -96,7 +104,12 @@ final class Problem {
      */
     static Problem prepare(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
                            boolean zeroMaskedRows) {
-        Shapes s = Shapes.check(logits, labels, mask, options);
+        return prepare(Shapes.check(logits, labels, mask, options), logits, labels, mask, options, zeroMaskedRows);
+    }
+
+    /** {@link #prepare(INDArray, INDArray, INDArray, XentOptions, boolean)} with the shapes already checked. */
+    static Problem prepare(Shapes s, INDArray logits, INDArray labels, INDArray mask, XentOptions options,
+                           boolean zeroMaskedRows) {
         int n = s.n;
         int k = s.k;
         DataType inType = logits.dataType();

@@ -54,10 +54,35 @@ final class Slices {
         return new Slices(max, shifted, dim);
     }
 
+    /**
+     * The rows of {@code [N, K]} (dimension 1, infinite maxima kept) into the caller's arrays,
+     * through this thread's reused calls ({@link NativeCalls}): the cross-entropy's case, where
+     * the per-call cost matters.
+     *
+     * @param max    {@code [N, 1]}, receives the row maxima
+     * @param values {@code [N, K]} c-order, receives {@code (x - max) * scale}
+     */
+    static Slices rows(INDArray x, double scale, INDArray max, INDArray values) {
+        NativeCalls calls = NativeCalls.get();
+        calls.rowMax(x, max);
+        calls.subtract(x, max, values);
+        if (scale != 1.0) {
+            values.muli(scale);
+        }
+        return new Slices(max, values, 1);
+    }
+
     /** Replaces the shifted values by their exponentials and sums them per slice. */
     Slices exponentiate() {
         Nd4j.getExecutioner().exec(new Exp(values, values));
         sumExp = Nd4j.getExecutioner().exec(new Sum(values, true, dim));
+        return this;
+    }
+
+    /** {@link #exponentiate()} of {@link #rows}, with the row sums into {@code sumExp} ({@code [N]}). */
+    Slices exponentiateRows(INDArray sumExp) {
+        Nd4j.getExecutioner().exec(new Exp(values, values));
+        this.sumExp = NativeCalls.get().rowSum(values, sumExp);
         return this;
     }
 }
