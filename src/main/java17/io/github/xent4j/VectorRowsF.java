@@ -211,7 +211,7 @@ final class VectorRowsF implements VectorRows {
                     return row;                            // NaN, +inf, or every logit -inf
                 }
                 // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
-                Arrays.fill(z, o + k, o + kp, m);
+                padLastVector(z, o, k, kp, m);
                 int maxima = rowSums(z, y, ra, rb, g, o, kp, m, invT, sums, lanes) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
@@ -288,7 +288,7 @@ final class VectorRowsF implements VectorRows {
                     }
                     continue;
                 }
-                Arrays.fill(z, o + k, o + kp, m);
+                padLastVector(z, o, k, kp, m);
                 int maxima = rowSums(z, noLabels, a, noLabels, g, o, kp, m, 1f, sums, lanes) - (kp - k);
                 double rest = sums[0] + (maxima - 1);
                 double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
@@ -323,9 +323,14 @@ final class VectorRowsF implements VectorRows {
             return;
         }
         from.get(index, raw, 0, nr * k);
+        // whole vectors, the last one's lanes beyond the row replaced by pad (raw has L spare elements)
+        VectorMask<Float> beyond = SP.indexInRange(kp - L, k).not();
         for (int r = 0; r < nr; r++) {
-            System.arraycopy(raw, r * k, to, r * kp, k);
-            Arrays.fill(to, r * kp + k, (r + 1) * kp, pad);
+            int i = 0;
+            for (; i < kp - L; i += L) {
+                FloatVector.fromArray(SP, raw, r * k + i).intoArray(to, r * kp + i);
+            }
+            FloatVector.fromArray(SP, raw, r * k + i).blend(pad, beyond).intoArray(to, r * kp + i);
         }
     }
 
@@ -341,10 +346,20 @@ final class VectorRowsF implements VectorRows {
             }
             return;
         }
+        // whole vectors in row order: a row's last vector runs into the next row's place, which
+        // that row then overwrites (the last row's into raw's L spare elements)
         for (int r = 0; r < nr; r++) {
-            System.arraycopy(from, r * kp, raw, r * k, k);
+            for (int i = 0; i < kp; i += L) {
+                FloatVector.fromArray(SP, from, r * kp + i).intoArray(raw, r * k + i);
+            }
         }
         to.put(index, raw, 0, nr * k);
+    }
+
+    /** Sets the padding of a row ({@code o + k} to {@code o + kp}) to {@code m}: one blend of its last vector. */
+    private static void padLastVector(float[] z, int o, int k, int kp, float m) {
+        int last = o + kp - L;
+        FloatVector.fromArray(SP, z, last).blend(m, SP.indexInRange(kp - L, k).not()).intoArray(z, last);
     }
 
     /** Pass 1: the row's maximum (NaN if it holds a NaN). */
