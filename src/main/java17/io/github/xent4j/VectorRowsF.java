@@ -115,11 +115,11 @@ final class VectorRowsF implements VectorRows {
         }
     }
 
-    /** Five arrays of at least {@code size} floats, this thread's. */
+    /** Five arrays of at least {@code size} floats and one of {@code 4 * L} (lane sums), this thread's. */
     private static float[][] scratch(int size) {
         float[][] s = SCRATCH.get();
         if (s == null || s[0].length < size) {
-            s = new float[][]{new float[size], new float[size], new float[size], new float[size], new float[size]};
+            s = new float[][]{new float[size], new float[size], new float[size], new float[size], new float[size], new float[4 * L]};
             SCRATCH.set(s);
         }
         return s;
@@ -157,6 +157,7 @@ final class VectorRowsF implements VectorRows {
         float[] av = s[2];
         float[] g = s[3];
         float[] raw = s[4];
+        float[] lanes = s[5];
         float[] plainA = ones(kp);
         float[] plainB = zeros(kp);
         float[] a = job.plainLabels ? plainA : job.aF;
@@ -210,8 +211,8 @@ final class VectorRowsF implements VectorRows {
                     return row;                            // NaN, +inf, or every logit -inf
                 }
                 // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
-                Arrays.fill(z, o + k, o + kp, m);
-                int maxima = rowSums(z, y, ra, rb, g, o, kp, m, invT, sums) - (kp - k);
+                padLastVector(z, o, k, kp, m);
+                int maxima = rowSums(z, y, ra, rb, g, o, kp, m, invT, sums, lanes) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
@@ -265,6 +266,7 @@ final class VectorRowsF implements VectorRows {
         float[] z = s[0];
         float[] g = s[3];
         float[] raw = s[4];
+        float[] lanes = s[5];
         float[] noLabels = zeros(rows * kp + L);
         float[] a = ones(kp);
         double[] sums = new double[4];
@@ -286,8 +288,8 @@ final class VectorRowsF implements VectorRows {
                     }
                     continue;
                 }
-                Arrays.fill(z, o + k, o + kp, m);
-                int maxima = rowSums(z, noLabels, a, noLabels, g, o, kp, m, 1f, sums) - (kp - k);
+                padLastVector(z, o, k, kp, m);
+                int maxima = rowSums(z, noLabels, a, noLabels, g, o, kp, m, 1f, sums, lanes) - (kp - k);
                 double rest = sums[0] + (maxima - 1);
                 double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
                 if (sumOnly) {
@@ -321,9 +323,14 @@ final class VectorRowsF implements VectorRows {
             return;
         }
         from.get(index, raw, 0, nr * k);
+        // whole vectors, the last one's lanes beyond the row replaced by pad (raw has L spare elements)
+        VectorMask<Float> beyond = SP.indexInRange(kp - L, k).not();
         for (int r = 0; r < nr; r++) {
-            System.arraycopy(raw, r * k, to, r * kp, k);
-            Arrays.fill(to, r * kp + k, (r + 1) * kp, pad);
+            int i = 0;
+            for (; i < kp - L; i += L) {
+                FloatVector.fromArray(SP, raw, r * k + i).intoArray(to, r * kp + i);
+            }
+            FloatVector.fromArray(SP, raw, r * k + i).blend(pad, beyond).intoArray(to, r * kp + i);
         }
     }
 
@@ -339,10 +346,20 @@ final class VectorRowsF implements VectorRows {
             }
             return;
         }
+        // whole vectors in row order: a row's last vector runs into the next row's place, which
+        // that row then overwrites (the last row's into raw's L spare elements)
         for (int r = 0; r < nr; r++) {
-            System.arraycopy(from, r * kp, raw, r * k, k);
+            for (int i = 0; i < kp; i += L) {
+                FloatVector.fromArray(SP, from, r * kp + i).intoArray(raw, r * k + i);
+            }
         }
         to.put(index, raw, 0, nr * k);
+    }
+
+    /** Sets the padding of a row ({@code o + k} to {@code o + kp}) to {@code m}: one blend of its last vector. */
+    private static void padLastVector(float[] z, int o, int k, int kp, float m) {
+        int last = o + kp - L;
+        FloatVector.fromArray(SP, z, last).blend(m, SP.indexInRange(kp - L, k).not()).intoArray(z, last);
     }
 
     /** Pass 1: the row's maximum (NaN if it holds a NaN). */
@@ -361,38 +378,34 @@ final class VectorRowsF implements VectorRows {
     }
 
     /**
-     * The lanes' sum in float64, in lane order: {@code reduceLanes(ADD)} leaves the order open,
-     * and the JIT's and the interpreter's orders differ on some JDKs (25), which would make the
-     * same call give different last bits before and after compilation.
-     */
-    private static double sumLanes(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0);
-        double s = 0;
-        for (int j = 0; j < L; j++) {
-            s += lanes[j];
-        }
-        return s;
-    }
-
-    /**
      * Pass 2: writes {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
      * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and -1
      * if a label is negative (else 0). Returns the number of entries equal to the maximum.
+     *
+     * <p>Each block's lane sums are added in float64 in lane order: {@code reduceLanes(ADD)}
+     * leaves the order open, and the JIT's and the interpreter's orders differ on some JDKs (25),
+     * which would make the same call give different last bits before and after compilation.
+     * Every vector accumulator lives within one block: a vector or mask carried across the block
+     * loop is boxed on every iteration by C2 (JDK 17), which allocates and slows the loop by half.
+     * A negative label is found as a positive block sum of {@code |y| - y} (NaN labels make
+     * {@code S} NaN and are found there).
+     *
+     * @param lanes scratch of at least {@code 4 * L} elements
      */
     private static int rowSums(float[] z, float[] y, float[] a, float[] b, float[] g, int o, int kp, float m,
-                               float invT, double[] sums) {
+                               float invT, double[] sums, float[] lanes) {
         double sumNonMax = 0;
         double labelSum = 0;
         double dot = 0;
+        double negative = 0;
         int maxima = 0;
-        float[] lanes = new float[L];
-        VectorMask<Float> negative = SP.maskAll(false);
         int i = 0;
         while (i < kp) {
             int end = Math.min(kp, i + BLOCK);
             FloatVector ve = FloatVector.zero(SP);
             FloatVector vs = FloatVector.zero(SP);
             FloatVector vd = FloatVector.zero(SP);
+            FloatVector vn = FloatVector.zero(SP);
             for (; i < end; i += L) {
                 FloatVector u = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
                 FloatVector e = exp(u);
@@ -401,19 +414,34 @@ final class VectorRowsF implements VectorRows {
                 maxima += top.trueCount();
                 ve = ve.add(e.blend(0f, top));
                 FloatVector yv = FloatVector.fromArray(SP, y, o + i);
-                negative = negative.or(yv.compare(VectorOperators.LT, 0f));
+                vn = vn.add(yv.abs().sub(yv));
                 FloatVector wy = yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
                 vs = vs.add(wy);
                 vd = wy.fma(u, vd);
             }
-            sumNonMax += sumLanes(ve, lanes);
-            labelSum += sumLanes(vs, lanes);
-            dot += sumLanes(vd, lanes);
+            ve.intoArray(lanes, 0);
+            vs.intoArray(lanes, L);
+            vd.intoArray(lanes, 2 * L);
+            vn.intoArray(lanes, 3 * L);
+            double se = 0;
+            double ss = 0;
+            double sd = 0;
+            double sn = 0;
+            for (int j = 0; j < L; j++) {
+                se += lanes[j];
+                ss += lanes[L + j];
+                sd += lanes[2 * L + j];
+                sn += lanes[3 * L + j];
+            }
+            sumNonMax += se;
+            labelSum += ss;
+            dot += sd;
+            negative += sn;
         }
         sums[0] = sumNonMax;
         sums[1] = labelSum;
         sums[2] = dot;
-        sums[3] = negative.anyTrue() ? -1 : 0;
+        sums[3] = negative > 0 ? -1 : 0;
         return maxima;
     }
 
