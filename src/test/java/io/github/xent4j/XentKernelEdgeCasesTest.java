@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Extreme logits, -inf, masks and class ids, each against the float64 reference. */
 @ParameterizedClass(name = "{0}")
@@ -181,5 +182,80 @@ class XentKernelEdgeCasesTest {
         XentOptions o = XentOptions.builder().ignoreIndex(7).labelSmoothing(0.1).build();
         KernelChecks.check(path, TestArrays.array(z, DataType.FLOAT), Nd4j.createFromArray(ids).reshape(5, 1),
                 Nd4j.createFromArray(mask).reshape(5, 1), o, TestArrays.oneHot(idsForRef, k), rowWeights, null);
+    }
+
+    /**
+     * Copies (of views, of another type) that a path makes of its inputs stay allocated while it
+     * reads them: calls after the JIT has compiled the path, with garbage collections (which let
+     * ND4J free unreachable arrays) running all the while, give the first call's values exactly.
+     */
+    @Test
+    void copiedInputsStayAllocatedWhileTheyAreRead() throws InterruptedException {
+        Random rnd = new Random(13);
+        int n = 48;
+        int k = 40;
+        double[][] z = TestArrays.normal(rnd, n, k, 3);
+        double[][] y = TestArrays.softLabels(rnd, n, k, 1);
+        double[][] avail = new double[n][k];
+        double[] ids = new double[n];
+        double[] rowMask = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                avail[i][j] = (i + j) % 3 == 0 ? 0 : 1;
+            }
+            ids[i] = rnd.nextInt(k);
+            rowMask[i] = 0.5 + (i % 3);
+        }
+        // every input a strided view (copied by the vector path), or of another type
+        INDArray logits = strided(TestArrays.array(z, DataType.FLOAT));
+        INDArray labels = strided(TestArrays.array(y, DataType.FLOAT));
+        INDArray mask = strided(TestArrays.array(avail, DataType.FLOAT));
+        INDArray classIds = strided(Nd4j.createFromArray(ids).reshape(n, 1).castTo(DataType.FLOAT));
+        INDArray exampleMask = strided(Nd4j.createFromArray(rowMask).reshape(n, 1));
+        XentOptions o = XentOptions.builder().labelSmoothing(0.1).build();
+        KernelChecks.check(path, logits, labels, mask, o, TestArrays.values(labels), null, avail);
+        INDArray[] first = results(logits, labels, mask, classIds, exampleMask, o);
+        Thread collector = new Thread(() -> {
+            try {
+                while (true) {
+                    System.gc();
+                    Thread.sleep(2);
+                }
+            } catch (InterruptedException e) {
+                // done
+            }
+        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            // the ND4J path reads arrays only through ND4J's own calls (which keep them alive) and
+            // is slow under constant collections: a few calls suffice there
+            int calls = path instanceof Nd4jKernelPath ? 20 : 300;
+            for (int rep = 0; rep < calls; rep++) {
+                INDArray[] again = results(logits, labels, mask, classIds, exampleMask, o);
+                for (int i = 0; i < first.length; i++) {
+                    assertEquals(first[i], again[i], path + ": call " + rep + ", result " + i);
+                }
+            }
+        } finally {
+            collector.interrupt();
+            collector.join();
+        }
+    }
+
+    private INDArray[] results(INDArray logits, INDArray labels, INDArray mask, INDArray classIds, INDArray exampleMask,
+                               XentOptions o) {
+        XentKernel.Result masked = path.compute(logits, labels, mask, o, XentKernel.Output.BOTH);
+        XentKernel.Result ids = path.compute(logits, classIds, exampleMask, o, XentKernel.Output.BOTH);
+        return new INDArray[]{masked.loss(), masked.gradient(), ids.loss(), ids.gradient(),
+                path.logSumExp(logits, 1, false), path.logSoftmax(logits, 1)};
+    }
+
+    /** {@code a} as every second column of a larger array: not a dense c-order array. */
+    private static INDArray strided(INDArray a) {
+        INDArray big = Nd4j.create(a.dataType(), a.size(0), 2 * a.size(1)).assign(Double.NaN);
+        INDArray view = big.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 2 * a.size(1)));
+        view.assign(a);
+        return view;
     }
 }
