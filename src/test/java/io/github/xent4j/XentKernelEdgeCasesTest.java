@@ -185,6 +185,88 @@ class XentKernelEdgeCasesTest {
     }
 
     /**
+     * A weighted label below float32's normal range (here {@code 0.00825 * 2.3e-39 = 1.9e-41}) on a
+     * logit far below the maximum: the loss ({@code 1.9e-37}) is a normal float32 and must be
+     * accurate to float32's tolerance, although {@code w y} in float32 would be rounded to a
+     * multiple of 2^-149 (3.5e-5 relative).
+     */
+    @Test
+    void tinyWeightedLabelsOnLargeGapsInFloat32() {
+        double[][] z = {{6.036352157592773, 10023.181640625, 0}, {1, 2, 3}};
+        double[][] y = {{2.3000002149425736e-39, 0, 0}, {0, 0, 3e-41}};
+        INDArray logits = TestArrays.array(z, DataType.FLOAT);
+        INDArray labels = TestArrays.array(y, DataType.FLOAT);
+        XentOptions o = XentOptions.builder().classWeights(new double[]{0.008249092188418293, 1, 0.25}).build();
+        KernelChecks.check(path, logits, labels, null, o, TestArrays.values(labels), null, null);
+    }
+
+    /**
+     * {@code logSumExp} of slices whose result is tiny, e.g. {@code [0, -17]}:
+     * {@code log1p(e^-17) = 4.14e-8}, where {@code log} of the float32 sum {@code 1 + 4e-8} would
+     * give 0. Each result is checked against float64 to the type's relative tolerance, along the
+     * last dimension, along the first and with a third dimension.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void logSumExpOfTinyResultsIsAccurate(DataType type) {
+        double gap = type == DataType.DOUBLE ? 40 : 17;
+        double[][] x = {
+                {0, -gap, -2 * gap},
+                {-gap, 0, NEG_INF},
+                {-1e4 - gap, -1e4, -1e4 - 3 * gap},     // the offset cancels in u - m, not in m + log sum
+                {NEG_INF, NEG_INF, NEG_INF},
+                {2, 2, -gap},                           // two maxima: log(2 + e^-gap)
+                {1, -3, 0.5}};
+        INDArray a = TestArrays.array(x, type);
+        double[] expected = new double[x.length];
+        double[] seen = new double[3];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < 3; j++) {
+                seen[j] = a.getDouble(i, j);
+            }
+            expected[i] = logSumExpInDouble(seen);
+        }
+        double rtol = Tolerance.of(type, 3).withMargin().rtol;
+        INDArray[] results = {
+                path.logSumExp(a, 1, false),
+                path.logSumExp(a, -1, true).reshape(x.length),
+                path.logSumExp(a.transpose().dup('c'), 0, false),
+                path.logSumExp(a.reshape(2, 3, 3), 2, false).reshape(x.length)};
+        for (int r = 0; r < results.length; r++) {
+            double[] got = TestArrays.vector(results[r]);
+            for (int i = 0; i < x.length; i++) {
+                String what = path + ": form " + r + ", slice " + i;
+                if (Double.isInfinite(expected[i])) {
+                    assertEquals(expected[i], got[i], what);
+                } else {
+                    assertEquals(expected[i], got[i], rtol * Math.abs(expected[i]), what);
+                }
+            }
+        }
+    }
+
+    /** {@code m + log1p(sum of exp(x - m) over the non-maximal entries + count of maxima - 1)}. */
+    private static double logSumExpInDouble(double[] x) {
+        double m = NEG_INF;
+        for (double v : x) {
+            m = Math.max(m, v);
+        }
+        if (m == NEG_INF) {
+            return NEG_INF;
+        }
+        double rest = 0;
+        int maxima = 0;
+        for (double v : x) {
+            if (v == m) {
+                maxima++;
+            } else {
+                rest += Math.exp(v - m);
+            }
+        }
+        return m + Math.log1p(rest + (maxima - 1));
+    }
+
+    /**
      * Copies (of views, of another type) that a path makes of its inputs stay allocated while it
      * reads them: calls after the JIT has compiled the path, with garbage collections (which let
      * ND4J free unreachable arrays) running all the while, give the first call's values exactly.
