@@ -334,7 +334,10 @@ final class VectorKernelPath implements KernelPath {
             }
         }
         if (ct != inType) {
-            loss = loss == null ? null : loss.castTo(inType);
+            // bfloat16 losses rounded to nearest by HostValues, exactly as asType counts them in
+            // the sum (ND4J's own conversion need not round the same way)
+            loss = loss == null ? null : inType == DataType.BFLOAT16 ? HostValues.write(job.rowLoss, inType, n)
+                    : loss.castTo(inType);
             gradient = gradient == null ? null : gradient.castTo(inType);
         }
         return new XentKernel.Result(loss, gradient, output.lossSum ? lossSum : Double.NaN);

@@ -267,6 +267,21 @@ class XentKernelEdgeCasesTest {
     }
 
     /**
+     * A bfloat16 loss beyond bfloat16's range (1.003 * 3.3895e38 = 3.3997e38, above the 3.3961e38
+     * where rounding to nearest overflows, below float32's largest value) is returned as
+     * {@code +inf}, and the loss sum, the sum of the losses as returned, is {@code +inf} too.
+     */
+    @Test
+    void bfloat16LossBeyondItsRangeIsInfiniteInTheSumToo() {
+        INDArray logits = Nd4j.createFromArray(new float[][]{{0, -3.3895313892515355e38f}}).castTo(DataType.BFLOAT16);
+        INDArray labels = Nd4j.createFromArray(new float[][]{{0, 1}}).castTo(DataType.BFLOAT16);
+        INDArray mask = Nd4j.createFromArray(new double[]{1.003});
+        XentKernel.Result r = path.compute(logits, labels, mask, XentOptions.defaults(), XentKernel.Output.BOTH);
+        assertEquals(Double.POSITIVE_INFINITY, r.loss().getDouble(0), path + ": loss");
+        assertEquals(r.loss().getDouble(0), r.lossSum(), 0.0, path + ": loss sum");
+    }
+
+    /**
      * Copies (of views, of another type) that a path makes of its inputs stay allocated while it
      * reads them: calls after the JIT has compiled the path, with garbage collections (which let
      * ND4J free unreachable arrays) running all the while, give the first call's values exactly.
