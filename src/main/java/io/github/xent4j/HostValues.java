@@ -80,12 +80,15 @@ final class HostValues {
 
     /**
      * {@code v} as the type holds it, to within rounding: float32 rounding for the single and half
-     * types, and {@code +-inf} where {@code v} overflows the type's range.
+     * types, bfloat16's own (to nearest, as {@link #write} rounds), and {@code +-inf} where
+     * {@code v} overflows the type's range.
      */
     static double asType(double v, DataType type) {
         switch (type) {
             case DOUBLE:
                 return v;
+            case BFLOAT16:
+                return roundToBfloat16((float) v);
             case HALF:
                 return Math.abs(v) > 65504.0 ? v * Double.POSITIVE_INFINITY : (float) v;
             default:

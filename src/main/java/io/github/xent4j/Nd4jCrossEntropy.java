@@ -85,6 +85,13 @@ final class Nd4jCrossEntropy {
             // weighted label sums beyond the compute type's range (or invalid labels): in float64
             s = HostValues.read(rowLabelSums(p, DataType.DOUBLE));
         }
+        boolean tinyLabels = p.computeType != DataType.DOUBLE && anyTiny(p, s);
+        if (tinyLabels) {
+            // weighted labels below float32's normal range are rounded to multiples of 2^-149,
+            // not to float32's precision: rows whose labels are all that small (S < 2^-64) are
+            // summed in float64 (and their dots too, below)
+            s = HostValues.read(rowLabelSums(p, DataType.DOUBLE));
+        }
         double[] r = null;
         double[] below = null;
         if (lambda != 0) {
@@ -109,6 +116,8 @@ final class Nd4jCrossEntropy {
             if (dot != null) {
                 dot = dotInFloat64(p);
             }
+        } else if (tinyLabels && dot != null) {
+            dot = dotInFloat64(p);
         }
 
         double[] lse = new double[n];                    // LSE of u, in float64: m / t may overflow the type
@@ -247,6 +256,16 @@ final class Nd4jCrossEntropy {
             sums.addi(availableWeight.divi(count).muli(eps));
         }
         return sums;
+    }
+
+    /** Whether a row that counts has {@code 0 < S < 2^-64} (see {@code solve}). */
+    private static boolean anyTiny(Problem p, double[] s) {
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] > 0 && s[i] < 0x1p-64 && counts(p, i)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean allFinite(double[] a) {

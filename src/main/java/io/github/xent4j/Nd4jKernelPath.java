@@ -89,7 +89,7 @@ final class Nd4jKernelPath implements KernelPath {
         int dim = checkDimension("x", x, dimension);
         DataType in = x.dataType();
         Slices s = Slices.shift(castForCompute(x), dim, 1.0, true).exponentiate();
-        INDArray lse = s.max.addi(Nd4j.getExecutioner().exec(new Log(s.sumExp)));
+        INDArray lse = s.max.addi(s.logSum());           // log1p-accurate when the result is tiny
         if (!keepDims) {
             lse = lse.reshape(reducedShape(x.shape(), dim));
         }

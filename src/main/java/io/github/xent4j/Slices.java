@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -84,5 +85,29 @@ final class Slices {
         Nd4j.getExecutioner().exec(new Exp(values, values));
         this.sumExp = NativeCalls.get().rowSum(values, sumExp);
         return this;
+    }
+
+    /**
+     * {@code log sum exp} of the shifted values per slice (kept dimension of size 1), after
+     * {@link #exponentiate}: {@code log1p(t)}, {@code t = r + c - 1}, with {@code r} the sum of the exponentials
+     * below 1 (the non-maximal entries) and {@code c} the count of the others (the maxima), so
+     * that a tiny result keeps its digits ({@code log(sumExp)} would round {@code 1 + 4e-8} to 1 in
+     * float32). Where {@code sumExp} is not finite ({@code +inf} or NaN entries) it is
+     * {@code log(sumExp)}; an all {@code -inf} slice (all exponentials 0) gives {@code -inf}.
+     */
+    INDArray logSum() {
+        INDArray below = InputChecks.matches(values, Conditions.lessThan(1.0)).castTo(values.dataType());
+        INDArray rest = Nd4j.getExecutioner().exec(new Sum(values.mul(below), true, dim));
+        INDArray belowCount = Nd4j.getExecutioner().exec(new Sum(below, true, dim));
+        // t = r + (c - 1) with c = size - count below 1
+        INDArray t = rest.addi(belowCount.rsubi(values.size(dim) - 1));
+        // log1p(t) = t log(u) / (u - 1) with u = 1 + t as rounded (Goldberg), t where u = 1 (0 / 0):
+        // libnd4j's Log1p is log(1 + t), which loses the digits of a tiny t
+        INDArray u = t.add(1.0);
+        INDArray accurate = Nd4j.getExecutioner().exec(new Log(u.dup())).muli(t).divi(u.subi(1.0));
+        BooleanIndexing.replaceWhere(accurate, t, Conditions.isNan());
+        INDArray plain = Nd4j.getExecutioner().exec(new Log(sumExp.dup()));
+        BooleanIndexing.replaceWhere(plain, accurate, Conditions.isFinite());
+        return plain;
     }
 }

@@ -225,7 +225,9 @@ public final class XentKernel {
     /**
      * Stable log-sum-exp along one dimension: {@code m + log sum exp(x - m)} with {@code m} the
      * slice's own maximum. A slice that is entirely {@code -inf} gives {@code -inf}; a slice that
-     * contains {@code +inf} gives {@code +inf}; NaN propagates.
+     * contains {@code +inf} gives {@code +inf}; NaN propagates. {@code log sum exp(x - m)} is
+     * {@code log1p} of the sum of the non-maximal exponentials plus the number of other maxima,
+     * so that a tiny result keeps its digits: float32 {@code [0, -17]} gives 4.14e-8, not 0.
      *
      * @param x         floating-point array of any rank &gt;= 1; not modified
      * @param dimension the reduced dimension, negative counts from the end

@@ -3,6 +3,7 @@ package io.github.xent4j;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
+import java.lang.ref.Reference;
 import java.lang.invoke.MethodType;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -239,12 +240,14 @@ final class VectorKernelPath implements KernelPath {
         }
         job.zOff = (int) z.offset();
 
+        INDArray av = null;
+        INDArray y = null;
         boolean invalid = false;
         if (maskKind == InputChecks.MASK_PER_EXAMPLE) {
             job.rowWeight = perExampleWeights(mask, n);
             invalid = job.rowWeight == null;
         } else if (maskKind == InputChecks.MASK_PER_OUTPUT) {
-            INDArray av = dense(mask.castTo(ct));
+            av = dense(mask.castTo(ct));
             if (dbl) {
                 job.availD = av.data().asNioDouble();
             } else {
@@ -258,16 +261,16 @@ final class VectorKernelPath implements KernelPath {
                 java.util.Arrays.fill(job.rowWeight, 1.0);
             }
             job.classIds = new int[n];
-            int badRow = readClassIds(labels, n, k, options.ignoreIndex(), job.classIds, job.rowWeight);
-            if (badRow >= 0) {
+            int badId = readClassIds(labels, n, k, options.ignoreIndex(), job.classIds, job.rowWeight);
+            if (badId >= 0) {
                 InputChecks.diagnoseValues(logits, labels, mask, options);
                 // the ids are compared exactly here, in their own type (not after a conversion)
                 throw new IllegalArgumentException("class-id labels must be integers in [0, " + (k - 1)
                         + "] or ignoreIndex (" + options.ignoreIndex() + "), got "
-                        + labels.reshape(n).getDouble(badRow) + " at row " + badRow);
+                        + labels.reshape(n).getDouble(badId) + " at row " + badId);
             }
         } else if (!invalid) {
-            INDArray y = dense(labels.castTo(ct));
+            y = dense(labels.castTo(ct));
             if (dbl) {
                 job.yD = y.data().asNioDouble();
             } else {
@@ -291,7 +294,17 @@ final class VectorKernelPath implements KernelPath {
             job.gradOff = (int) gradient.offset();
         }
 
-        if (run(dbl ? rowsD : rowsF, job) >= 0) {
+        int badRow = run(dbl ? rowsD : rowsF, job);
+        // The nio views do not keep their arrays alive, and ND4J frees the memory of an array
+        // that is no longer reachable (from a GC reference queue): without these fences a dense
+        // copy (or a caller's temporary) could be freed while the rows still read it.
+        Reference.reachabilityFence(z);
+        Reference.reachabilityFence(y);
+        Reference.reachabilityFence(av);
+        Reference.reachabilityFence(gradient);
+        Reference.reachabilityFence(logits);
+        Reference.reachabilityFence(labels);
+        if (badRow >= 0) {
             return diagnosed(logits, labels, mask, options, output);
         }
 
@@ -321,7 +334,10 @@ final class VectorKernelPath implements KernelPath {
             }
         }
         if (ct != inType) {
-            loss = loss == null ? null : loss.castTo(inType);
+            // bfloat16 losses rounded to nearest by HostValues, exactly as asType counts them in
+            // the sum (ND4J's own conversion need not round the same way)
+            loss = loss == null ? null : inType == DataType.BFLOAT16 ? HostValues.write(job.rowLoss, inType, n)
+                    : loss.castTo(inType);
             gradient = gradient == null ? null : gradient.castTo(inType);
         }
         return new XentKernel.Result(loss, gradient, output.lossSum ? lossSum : Double.NaN);
@@ -409,6 +425,7 @@ final class VectorKernelPath implements KernelPath {
                 w[i] = b.get(off + i);
             }
         }
+        Reference.reachabilityFence(m);                  // the nio view does not keep m alive
         for (int i = 0; i < n; i++) {
             if (!Double.isFinite(w[i])) {
                 return null;
@@ -460,6 +477,7 @@ final class VectorKernelPath implements KernelPath {
                 }
             }
         }
+        Reference.reachabilityFence(l);                  // the nio views do not keep l alive
         return -1;
     }
 
@@ -547,6 +565,8 @@ final class VectorKernelPath implements KernelPath {
         boolean ok = (dbl ? rowsD : rowsF).logSoftmax(dbl ? cx.data().asNioDouble() : cx.data().asNioFloat(),
                 (int) cx.offset(), dbl ? out.data().asNioDouble() : out.data().asNioFloat(), (int) out.offset(), n, k,
                 sumOnly);
+        Reference.reachabilityFence(cx);                 // the nio view does not keep cx alive
+        Reference.reachabilityFence(x);
         if (!ok) {
             return null;
         }

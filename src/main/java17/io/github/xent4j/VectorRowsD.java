@@ -39,6 +39,11 @@ final class VectorRowsD implements VectorRows {
     private static final int STAGE = 4096;
     /** Rows at least this long are copied one by one between the buffers and the padded rows; shorter rows in one copy per block and then within the heap. */
     private static final int DIRECT_ROW_COPY = 64;
+    /**
+     * As in the float32 rows, below float64's normal range (2^-1022); summing again in float64
+     * rounds as before (kept for the same structure as the float32 rows).
+     */
+    private static final double TINY_LABEL_SUM = 0x1p-960;
     private static final ThreadLocal<double[][]> SCRATCH = new ThreadLocal<>();
     private static volatile double[] ones = new double[0];
     private static volatile double[] zeros = new double[0];
@@ -225,6 +230,13 @@ final class VectorRowsD implements VectorRows {
                 if (!Double.isFinite(dot)) {
                     // 0 * (-inf) in a lane, or a lane product or partial sum beyond the type's
                     // range while the row's loss may still be representable: again in float64
+                    dot = dotInDouble(z, y, ra, rb, o, k, m, t);
+                }
+                if (labelSum > 0 && labelSum < TINY_LABEL_SUM) {
+                    // weighted labels below the type's normal range are rounded to a fixed
+                    // spacing, not to its precision: rows whose labels are all that small are
+                    // summed again from the labels in float64
+                    labelSum = labelSumInDouble(y, ra, rb, o, k);
                     dot = dotInDouble(z, y, ra, rb, o, k, m, t);
                 }
                 // log sum exp((z - m) / t) = log(maxima + sumNonMax), accurate when it is tiny
@@ -456,7 +468,7 @@ final class VectorRowsD implements VectorRows {
     private static double dotInDouble(double[] z, double[] y, double[] a, double[] b, int o, int k, double m, double t) {
         double dot = 0;
         for (int i = 0; i < k; i++) {
-            double wy = Math.fma(y[o + i], a[i], b[i]);
+            double wy = Math.fma((double) y[o + i], a[i], b[i]);
             if (wy != 0) {
                 double u = ((double) z[o + i] - m) / t;
                 if (Double.isInfinite(u) && z[o + i] != Double.NEGATIVE_INFINITY) {
@@ -466,6 +478,15 @@ final class VectorRowsD implements VectorRows {
             }
         }
         return dot;
+    }
+
+    /** {@code S = sum w y'} in float64, for rows whose weighted labels are all tiny. */
+    private static double labelSumInDouble(double[] y, double[] a, double[] b, int o, int k) {
+        double s = 0;
+        for (int i = 0; i < k; i++) {
+            s += Math.fma((double) y[o + i], a[i], b[i]);
+        }
+        return s;
     }
 
     /** Pass 3: {@code g = e * c - tw * w y'}, in place over e. */

@@ -39,6 +39,14 @@ final class VectorRowsF implements VectorRows {
     private static final int STAGE = 4096;
     /** Rows at least this long are copied one by one between the buffers and the padded rows; shorter rows in one copy per block and then within the heap. */
     private static final int DIRECT_ROW_COPY = 64;
+    /**
+     * Rows whose {@code S = sum w y'} is below this are summed again in float64: a weighted label
+     * below float32's normal range (2^-126) is rounded to a multiple of 2^-149, which for the
+     * smallest ones is far from float32's precision; with {@code S} above 2^-64 that absolute
+     * error is below 2^-85 S per class and unit of {@code |u|}, well inside the tolerance's
+     * {@code a T} term.
+     */
+    private static final double TINY_LABEL_SUM = 0x1p-64;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
     private static volatile float[] ones = new float[0];
     private static volatile float[] zeros = new float[0];
@@ -222,6 +230,13 @@ final class VectorRowsF implements VectorRows {
                 if (!Double.isFinite(dot)) {
                     // 0 * (-inf) in a lane, or a lane product or partial sum beyond the type's
                     // range while the row's loss may still be representable: again in float64
+                    dot = dotInDouble(z, y, ra, rb, o, k, m, t);
+                }
+                if (labelSum > 0 && labelSum < TINY_LABEL_SUM) {
+                    // weighted labels below the type's normal range are rounded to a fixed
+                    // spacing, not to its precision: rows whose labels are all that small are
+                    // summed again from the labels in float64
+                    labelSum = labelSumInDouble(y, ra, rb, o, k);
                     dot = dotInDouble(z, y, ra, rb, o, k, m, t);
                 }
                 // log sum exp((z - m) / t) = log(maxima + sumNonMax), accurate when it is tiny
@@ -453,7 +468,7 @@ final class VectorRowsF implements VectorRows {
     private static double dotInDouble(float[] z, float[] y, float[] a, float[] b, int o, int k, float m, double t) {
         double dot = 0;
         for (int i = 0; i < k; i++) {
-            double wy = Math.fma(y[o + i], a[i], b[i]);
+            double wy = Math.fma((double) y[o + i], a[i], b[i]);
             if (wy != 0) {
                 double u = ((double) z[o + i] - m) / t;
                 if (Double.isInfinite(u) && z[o + i] != Double.NEGATIVE_INFINITY) {
@@ -463,6 +478,15 @@ final class VectorRowsF implements VectorRows {
             }
         }
         return dot;
+    }
+
+    /** {@code S = sum w y'} in float64, for rows whose weighted labels are all tiny. */
+    private static double labelSumInDouble(float[] y, float[] a, float[] b, int o, int k) {
+        double s = 0;
+        for (int i = 0; i < k; i++) {
+            s += Math.fma((double) y[o + i], a[i], b[i]);
+        }
+        return s;
     }
 
     /** Pass 3: {@code g = e * c - tw * w y'}, in place over e. */

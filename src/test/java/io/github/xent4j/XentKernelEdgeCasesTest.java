@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Extreme logits, -inf, masks and class ids, each against the float64 reference. */
 @ParameterizedClass(name = "{0}")
@@ -181,5 +182,177 @@ class XentKernelEdgeCasesTest {
         XentOptions o = XentOptions.builder().ignoreIndex(7).labelSmoothing(0.1).build();
         KernelChecks.check(path, TestArrays.array(z, DataType.FLOAT), Nd4j.createFromArray(ids).reshape(5, 1),
                 Nd4j.createFromArray(mask).reshape(5, 1), o, TestArrays.oneHot(idsForRef, k), rowWeights, null);
+    }
+
+    /**
+     * A weighted label below float32's normal range (here {@code 0.00825 * 2.3e-39 = 1.9e-41}) on a
+     * logit far below the maximum: the loss ({@code 1.9e-37}) is a normal float32 and must be
+     * accurate to float32's tolerance, although {@code w y} in float32 would be rounded to a
+     * multiple of 2^-149 (3.5e-5 relative).
+     */
+    @Test
+    void tinyWeightedLabelsOnLargeGapsInFloat32() {
+        double[][] z = {{6.036352157592773, 10023.181640625, 0}, {1, 2, 3}};
+        double[][] y = {{2.3000002149425736e-39, 0, 0}, {0, 0, 3e-41}};
+        INDArray logits = TestArrays.array(z, DataType.FLOAT);
+        INDArray labels = TestArrays.array(y, DataType.FLOAT);
+        XentOptions o = XentOptions.builder().classWeights(new double[]{0.008249092188418293, 1, 0.25}).build();
+        KernelChecks.check(path, logits, labels, null, o, TestArrays.values(labels), null, null);
+    }
+
+    /**
+     * {@code logSumExp} of slices whose result is tiny, e.g. {@code [0, -17]}:
+     * {@code log1p(e^-17) = 4.14e-8}, where {@code log} of the float32 sum {@code 1 + 4e-8} would
+     * give 0. Each result is checked against float64 to the type's relative tolerance, along the
+     * last dimension, along the first and with a third dimension.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void logSumExpOfTinyResultsIsAccurate(DataType type) {
+        double gap = type == DataType.DOUBLE ? 40 : 17;
+        double[][] x = {
+                {0, -gap, -2 * gap},
+                {-gap, 0, NEG_INF},
+                {-1e4 - gap, -1e4, -1e4 - 3 * gap},     // the offset cancels in u - m, not in m + log sum
+                {NEG_INF, NEG_INF, NEG_INF},
+                {2, 2, -gap},                           // two maxima: log(2 + e^-gap)
+                {1, -3, 0.5}};
+        INDArray a = TestArrays.array(x, type);
+        double[] expected = new double[x.length];
+        double[] seen = new double[3];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < 3; j++) {
+                seen[j] = a.getDouble(i, j);
+            }
+            expected[i] = logSumExpInDouble(seen);
+        }
+        double rtol = Tolerance.of(type, 3).withMargin().rtol;
+        INDArray[] results = {
+                path.logSumExp(a, 1, false),
+                path.logSumExp(a, -1, true).reshape(x.length),
+                path.logSumExp(a.transpose().dup('c'), 0, false),
+                path.logSumExp(a.reshape(2, 3, 3), 2, false).reshape(x.length)};
+        for (int r = 0; r < results.length; r++) {
+            double[] got = TestArrays.vector(results[r]);
+            for (int i = 0; i < x.length; i++) {
+                String what = path + ": form " + r + ", slice " + i;
+                if (Double.isInfinite(expected[i])) {
+                    assertEquals(expected[i], got[i], what);
+                } else {
+                    assertEquals(expected[i], got[i], rtol * Math.abs(expected[i]), what);
+                }
+            }
+        }
+    }
+
+    /** {@code m + log1p(sum of exp(x - m) over the non-maximal entries + count of maxima - 1)}. */
+    private static double logSumExpInDouble(double[] x) {
+        double m = NEG_INF;
+        for (double v : x) {
+            m = Math.max(m, v);
+        }
+        if (m == NEG_INF) {
+            return NEG_INF;
+        }
+        double rest = 0;
+        int maxima = 0;
+        for (double v : x) {
+            if (v == m) {
+                maxima++;
+            } else {
+                rest += Math.exp(v - m);
+            }
+        }
+        return m + Math.log1p(rest + (maxima - 1));
+    }
+
+    /**
+     * A bfloat16 loss beyond bfloat16's range (1.003 * 3.3895e38 = 3.3997e38, above the 3.3961e38
+     * where rounding to nearest overflows, below float32's largest value) is returned as
+     * {@code +inf}, and the loss sum, the sum of the losses as returned, is {@code +inf} too.
+     */
+    @Test
+    void bfloat16LossBeyondItsRangeIsInfiniteInTheSumToo() {
+        INDArray logits = Nd4j.createFromArray(new float[][]{{0, -3.3895313892515355e38f}}).castTo(DataType.BFLOAT16);
+        INDArray labels = Nd4j.createFromArray(new float[][]{{0, 1}}).castTo(DataType.BFLOAT16);
+        INDArray mask = Nd4j.createFromArray(new double[]{1.003});
+        XentKernel.Result r = path.compute(logits, labels, mask, XentOptions.defaults(), XentKernel.Output.BOTH);
+        assertEquals(Double.POSITIVE_INFINITY, r.loss().getDouble(0), path + ": loss");
+        assertEquals(r.loss().getDouble(0), r.lossSum(), 0.0, path + ": loss sum");
+    }
+
+    /**
+     * Copies (of views, of another type) that a path makes of its inputs stay allocated while it
+     * reads them: calls after the JIT has compiled the path, with garbage collections (which let
+     * ND4J free unreachable arrays) running all the while, give the first call's values exactly.
+     */
+    @Test
+    void copiedInputsStayAllocatedWhileTheyAreRead() throws InterruptedException {
+        Random rnd = new Random(13);
+        int n = 48;
+        int k = 40;
+        double[][] z = TestArrays.normal(rnd, n, k, 3);
+        double[][] y = TestArrays.softLabels(rnd, n, k, 1);
+        double[][] avail = new double[n][k];
+        double[] ids = new double[n];
+        double[] rowMask = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                avail[i][j] = (i + j) % 3 == 0 ? 0 : 1;
+            }
+            ids[i] = rnd.nextInt(k);
+            rowMask[i] = 0.5 + (i % 3);
+        }
+        // every input a strided view (copied by the vector path), or of another type
+        INDArray logits = strided(TestArrays.array(z, DataType.FLOAT));
+        INDArray labels = strided(TestArrays.array(y, DataType.FLOAT));
+        INDArray mask = strided(TestArrays.array(avail, DataType.FLOAT));
+        INDArray classIds = strided(Nd4j.createFromArray(ids).reshape(n, 1).castTo(DataType.FLOAT));
+        INDArray exampleMask = strided(Nd4j.createFromArray(rowMask).reshape(n, 1));
+        XentOptions o = XentOptions.builder().labelSmoothing(0.1).build();
+        KernelChecks.check(path, logits, labels, mask, o, TestArrays.values(labels), null, avail);
+        INDArray[] first = results(logits, labels, mask, classIds, exampleMask, o);
+        Thread collector = new Thread(() -> {
+            try {
+                while (true) {
+                    System.gc();
+                    Thread.sleep(2);
+                }
+            } catch (InterruptedException e) {
+                // done
+            }
+        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            // the ND4J path reads arrays only through ND4J's own calls (which keep them alive) and
+            // is slow under constant collections: a few calls suffice there
+            int calls = path instanceof Nd4jKernelPath ? 20 : 300;
+            for (int rep = 0; rep < calls; rep++) {
+                INDArray[] again = results(logits, labels, mask, classIds, exampleMask, o);
+                for (int i = 0; i < first.length; i++) {
+                    assertEquals(first[i], again[i], path + ": call " + rep + ", result " + i);
+                }
+            }
+        } finally {
+            collector.interrupt();
+            collector.join();
+        }
+    }
+
+    private INDArray[] results(INDArray logits, INDArray labels, INDArray mask, INDArray classIds, INDArray exampleMask,
+                               XentOptions o) {
+        XentKernel.Result masked = path.compute(logits, labels, mask, o, XentKernel.Output.BOTH);
+        XentKernel.Result ids = path.compute(logits, classIds, exampleMask, o, XentKernel.Output.BOTH);
+        return new INDArray[]{masked.loss(), masked.gradient(), ids.loss(), ids.gradient(),
+                path.logSumExp(logits, 1, false), path.logSoftmax(logits, 1)};
+    }
+
+    /** {@code a} as every second column of a larger array: not a dense c-order array. */
+    private static INDArray strided(INDArray a) {
+        INDArray big = Nd4j.create(a.dataType(), a.size(0), 2 * a.size(1)).assign(Double.NaN);
+        INDArray view = big.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 2 * a.size(1)));
+        view.assign(a);
+        return view;
     }
 }
