@@ -62,9 +62,11 @@ final class Nd4jCrossEntropy {
         double[] max = HostValues.read(sl.max);
         sl.exponentiateRows(calls.scratch(NativeCalls.Scratch.SUM_EXP, ct, n));   // values become exp(u - m)
         double[] sumExp = HostValues.read(sl.sumExp);    // values / sumExp = p
-        // Masked rows are computed from whatever they hold. Where their exponentials' sum and
-        // label sum are finite (and their labels not negative), every entry of their gradient is
-        // finite, and the mask's 0 makes it exactly 0; otherwise the NaNs are replaced at the end.
+        // Masked rows are computed from whatever they hold. Where their exponentials' sum is
+        // finite, their labels are not negative and t * S (which bounds t * w y') is within the
+        // compute type's range, every entry of their gradient is finite, and the mask's 0 makes it
+        // exactly 0; otherwise the NaNs (0 * inf, inf - inf) are replaced at the end.
+        double largest = ct == DataType.DOUBLE ? Double.MAX_VALUE : Float.MAX_VALUE;
         boolean maskedRowsFinite = true;
         // A 0/1 mask whose masked rows have all-zero targets (padded time steps, ignored class
         // ids) needs no pass of its own: those rows' coefficient is 0, so their gradient is 0 already.
@@ -72,7 +74,8 @@ final class Nd4jCrossEntropy {
         if (p.rowWeights != null) {
             for (int i = 0; i < n; i++) {
                 double m = p.rowWeights[i];
-                boolean finite = Double.isFinite(sumExp[i]) && Double.isFinite(s[i]) && (rowMin == null || rowMin[i] >= 0);
+                boolean finite = Double.isFinite(sumExp[i]) && Math.max(t, 1) * s[i] <= largest
+                        && (rowMin == null || rowMin[i] >= 0);
                 if (m == 0) {
                     maskedRowsFinite &= finite;
                     maskIsNoOp &= finite && s[i] == 0;

@@ -282,6 +282,30 @@ class XentKernelEdgeCasesTest {
     }
 
     /**
+     * A masked row's gradient is exactly 0 even where {@code t * w y'} of its labels overflows
+     * the compute type (float32 labels of 3e38 at temperature 3): the row is masked, so nothing
+     * of it may reach the result, not even as {@code 0 * inf = NaN}.
+     */
+    @Test
+    void maskedRowsWithLabelsThatOverflowTimesTemperatureAreZero() {
+        INDArray logits = Nd4j.createFromArray(new float[][]{{1, 2, 0}, {0.5f, -1, 2}});
+        INDArray labels = Nd4j.createFromArray(new float[][]{{0.2f, 0.3f, 0.5f}, {3e38f, 0, 1e38f}});
+        INDArray mask = Nd4j.createFromArray(new float[]{1, 0}).reshape(2, 1);
+        XentOptions o = XentOptions.builder().temperature(3.16).build();
+        XentKernel.Result r = path.compute(logits, labels, mask, o, XentKernel.Output.BOTH);
+        XentKernel.Result first = path.compute(logits.getRow(0, true), labels.getRow(0, true), null, o,
+                XentKernel.Output.BOTH);
+        for (int c = 0; c < 3; c++) {
+            assertEquals(0.0, r.gradient().getDouble(1, c), 0.0, path + ": masked row, class " + c);
+            // the masked row's label sum overflows float32, which sends the label sums to float64:
+            // row 0 may then differ from its own float32 computation in the last bits
+            double want = first.gradient().getDouble(0, c);
+            assertEquals(want, r.gradient().getDouble(0, c), 4 * Math.ulp((float) want), path + ": row 0, class " + c);
+        }
+        assertEquals(0.0, r.loss().getDouble(1), 0.0, path + ": masked row's loss");
+    }
+
+    /**
      * Copies (of views, of another type) that a path makes of its inputs stay allocated while it
      * reads them: calls after the JIT has compiled the path, with garbage collections (which let
      * ND4J free unreachable arrays) running all the while, give the first call's values exactly.
