@@ -84,15 +84,16 @@ final class Nd4jCrossEntropy {
                 }
             }
         }
-        if (!allFinite(s)) {
+        boolean sumsInDouble = !allFinite(s);
+        if (sumsInDouble) {
             // weighted label sums beyond the compute type's range (or invalid labels): in float64
             s = HostValues.read(rowLabelSums(p, DataType.DOUBLE));
         }
+        // weighted labels below float32's normal range are rounded to multiples of 2^-149, not
+        // to float32's precision: rows whose labels are all that small (S < 2^-64) are summed in
+        // float64 (and their dots too, below), once
         boolean tinyLabels = p.computeType != DataType.DOUBLE && anyTiny(p, s);
-        if (tinyLabels) {
-            // weighted labels below float32's normal range are rounded to multiples of 2^-149,
-            // not to float32's precision: rows whose labels are all that small (S < 2^-64) are
-            // summed in float64 (and their dots too, below)
+        if (tinyLabels && !sumsInDouble) {
             s = HostValues.read(rowLabelSums(p, DataType.DOUBLE));
         }
         double[] r = null;
