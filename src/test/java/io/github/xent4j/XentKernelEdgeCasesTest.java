@@ -282,6 +282,25 @@ class XentKernelEdgeCasesTest {
     }
 
     /**
+     * Below bfloat16's smallest normal number its values are multiples of 2^-133, so a loss of
+     * 21.49 such spacings comes back as 21 of them, in the loss and in the loss sum: 2.3% from the
+     * true value, which the tolerance allows because below {@code N_min} it is measured against
+     * {@code N_min}.
+     */
+    @Test
+    void bfloat16LossBelowItsNormalRangeIsTheNearestSubnormal() {
+        double spacing = 0x1p-133;
+        INDArray logits = Nd4j.createFromArray(new float[][]{{0, 0}}).castTo(DataType.BFLOAT16);
+        INDArray labels = Nd4j.createFromArray(new float[][]{{(float) (31 * spacing), 0}}).castTo(DataType.BFLOAT16);
+        assertEquals(31 * spacing, labels.getDouble(0, 0), 0.0, "the label is exact in bfloat16");
+        XentKernel.Result r = path.compute(logits, labels, null, XentOptions.defaults(), XentKernel.Output.BOTH);
+        double nearest = Math.rint(31 * Math.log(2)) * spacing;
+        assertEquals(nearest, r.loss().getDouble(0), 0.0, path + ": loss");
+        assertEquals(nearest, r.lossSum(), 0.0, path + ": loss sum");
+        Tolerance.of(DataType.BFLOAT16, 2).check(path + ": loss sum", r.lossSum(), 31 * spacing * Math.log(2), 0);
+    }
+
+    /**
      * A masked row's gradient is exactly 0 even where {@code t * w y'} of its labels overflows
      * the compute type (float32 labels of 3e38 at temperature 3): the row is masked, so nothing
      * of it may reach the result, not even as {@code 0 * inf = NaN}.
