@@ -138,6 +138,11 @@ public final class RunBenchmarks {
                     .result(out.resolve("jmh-" + slug(run.title()) + ".json").toString());
             run.params().forEach(jmh::param);
             List<String> prepend = new ArrayList<>(Arrays.asList(extraJvmArgs));
+            // the forks load the same libnd4j build as this JVM (see native-backends.md)
+            String extension = System.getProperty("org.bytedeco.javacpp.platform.extension", "");
+            if (!extension.isEmpty()) {
+                prepend.add("-Dorg.bytedeco.javacpp.platform.extension=" + extension);
+            }
             if (run.kernel() != null) {
                 prepend.add("-Dxent4j.kernel=" + run.kernel());
             }
