@@ -84,7 +84,12 @@ final class VectorRowsD implements VectorRows {
     /** {@code exp} of every lane: -inf and underflow give +0.0, overflow +inf, NaN stays NaN, exp(0) = 1. */
     static DoubleVector exp(DoubleVector x) {
         // compare and blend: cheaper than max/min with Java's NaN rules, and NaN stays NaN
-        x = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN)).blend(EXP_MAX, x.compare(VectorOperators.GT, EXP_MAX));
+        return expUpToMax(x.blend(EXP_MAX, x.compare(VectorOperators.GT, EXP_MAX)));
+    }
+
+    /** {@code exp} of lanes that are at most {@code EXP_MAX}, such as every {@code (z - m) / t <= 0} of a row. */
+    private static DoubleVector expUpToMax(DoubleVector x) {
+        x = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN));
         DoubleVector shifted = x.fma(LOG2E, SHIFT);
         DoubleVector n = shifted.sub(SHIFT);
         DoubleVector r = n.fma(DoubleVector.broadcast(SP, -LN2_HI), x);
@@ -220,7 +225,10 @@ final class VectorRowsD implements VectorRows {
                 }
                 // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
                 padLastVector(z, o, k, kp, m);
-                int maxima = rowSums(z, y, ra, rb, g, o, kp, m, invT, sums, lanes) - (kp - k);
+                // no class weights and no smoothing: y is w y' (the arrays of ones and zeros)
+                boolean plain = ra == plainA;
+                int maxima = (plain ? rowSumsPlain(z, y, g, o, kp, m, invT, sums, lanes)
+                        : rowSums(z, y, ra, rb, g, o, kp, m, invT, sums, lanes)) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
@@ -256,7 +264,11 @@ final class VectorRowsD implements VectorRows {
                     // neither t w S nor t w y' can overflow; else t (p S - w y') + zc p as written
                     double c = (double) ((t * labelSum + zc) * w / sumExp);
                     if (Double.isFinite((double) (t * w * labelSum)) && Double.isFinite(c)) {
-                        rowGradientFused(y, ra, rb, g, o, kp, c, tw);
+                        if (plain) {
+                            rowGradientFusedPlain(y, g, o, kp, c, tw);
+                        } else {
+                            rowGradientFused(y, ra, rb, g, o, kp, c, tw);
+                        }
                     } else if (Double.isFinite(tw) && Double.isFinite(zcw)) {
                         rowGradient(y, ra, rb, g, o, kp, (double) (1 / sumExp), (double) labelSum, tw, zcw);
                     } else {
@@ -283,7 +295,6 @@ final class VectorRowsD implements VectorRows {
         double[] raw = s[4];
         double[] lanes = s[5];
         double[] noLabels = zeros(rows * kp + L);
-        double[] a = ones(kp);
         double[] sums = new double[4];
         for (int r0 = 0; r0 < n; r0 += rows) {
             int nr = Math.min(rows, n - r0);
@@ -304,7 +315,7 @@ final class VectorRowsD implements VectorRows {
                     continue;
                 }
                 padLastVector(z, o, k, kp, m);
-                int maxima = rowSums(z, noLabels, a, noLabels, g, o, kp, m, 1.0, sums, lanes) - (kp - k);
+                int maxima = rowSumsPlain(z, noLabels, g, o, kp, m, 1.0, sums, lanes) - (kp - k);
                 double rest = sums[0] + (maxima - 1);
                 double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
                 if (sumOnly) {
@@ -423,7 +434,7 @@ final class VectorRowsD implements VectorRows {
             DoubleVector vn = DoubleVector.zero(SP);
             for (; i < end; i += L) {
                 DoubleVector u = DoubleVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-                DoubleVector e = exp(u);
+                DoubleVector e = expUpToMax(u);
                 e.intoArray(g, o + i);
                 VectorMask<Double> top = u.compare(VectorOperators.EQ, 0.0);
                 maxima += top.trueCount();
@@ -433,6 +444,59 @@ final class VectorRowsD implements VectorRows {
                 DoubleVector wy = yv.fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
                 vs = vs.add(wy);
                 vd = wy.fma(u, vd);
+            }
+            ve.intoArray(lanes, 0);
+            vs.intoArray(lanes, L);
+            vd.intoArray(lanes, 2 * L);
+            vn.intoArray(lanes, 3 * L);
+            double se = 0;
+            double ss = 0;
+            double sd = 0;
+            double sn = 0;
+            for (int j = 0; j < L; j++) {
+                se += lanes[j];
+                ss += lanes[L + j];
+                sd += lanes[2 * L + j];
+                sn += lanes[3 * L + j];
+            }
+            sumNonMax += se;
+            labelSum += ss;
+            dot += sd;
+            negative += sn;
+        }
+        sums[0] = sumNonMax;
+        sums[1] = labelSum;
+        sums[2] = dot;
+        sums[3] = negative > 0 ? -1 : 0;
+        return maxima;
+    }
+
+    /** {@link #rowSums} for labels without class weights or smoothing ({@code w y' = y}): two loads fewer per vector. */
+    private static int rowSumsPlain(double[] z, double[] y, double[] g, int o, int kp, double m,
+                               double invT, double[] sums, double[] lanes) {
+        double sumNonMax = 0;
+        double labelSum = 0;
+        double dot = 0;
+        double negative = 0;
+        int maxima = 0;
+        int i = 0;
+        while (i < kp) {
+            int end = Math.min(kp, i + BLOCK);
+            DoubleVector ve = DoubleVector.zero(SP);
+            DoubleVector vs = DoubleVector.zero(SP);
+            DoubleVector vd = DoubleVector.zero(SP);
+            DoubleVector vn = DoubleVector.zero(SP);
+            for (; i < end; i += L) {
+                DoubleVector u = DoubleVector.fromArray(SP, z, o + i).sub(m).mul(invT);
+                DoubleVector e = expUpToMax(u);
+                e.intoArray(g, o + i);
+                VectorMask<Double> top = u.compare(VectorOperators.EQ, 0.0);
+                maxima += top.trueCount();
+                ve = ve.add(e.blend(0.0, top));
+                DoubleVector yv = DoubleVector.fromArray(SP, y, o + i);
+                vn = vn.add(yv.abs().sub(yv));
+                vs = vs.add(yv);
+                vd = yv.fma(u, vd);
             }
             ve.intoArray(lanes, 0);
             vs.intoArray(lanes, L);
@@ -495,6 +559,14 @@ final class VectorRowsD implements VectorRows {
             DoubleVector wy = DoubleVector.fromArray(SP, y, o + i)
                     .fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
             DoubleVector.fromArray(SP, g, o + i).fma(DoubleVector.broadcast(SP, c), wy.mul(-tw))
+                    .intoArray(g, o + i);
+        }
+    }
+
+    /** {@link #rowGradientFused} for labels without class weights or smoothing. */
+    private static void rowGradientFusedPlain(double[] y, double[] g, int o, int kp, double c, double tw) {
+        for (int i = 0; i < kp; i += L) {
+            DoubleVector.fromArray(SP, g, o + i).fma(DoubleVector.broadcast(SP, c), DoubleVector.fromArray(SP, y, o + i).mul(-tw))
                     .intoArray(g, o + i);
         }
     }

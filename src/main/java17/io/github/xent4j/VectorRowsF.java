@@ -90,7 +90,12 @@ final class VectorRowsF implements VectorRows {
     /** {@code exp} of every lane: -inf and underflow give +0.0, overflow +inf, NaN stays NaN, exp(0) = 1. */
     static FloatVector exp(FloatVector x) {
         // compare and blend: cheaper than max/min with Java's NaN rules, and NaN stays NaN
-        x = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN)).blend(EXP_MAX, x.compare(VectorOperators.GT, EXP_MAX));
+        return expUpToMax(x.blend(EXP_MAX, x.compare(VectorOperators.GT, EXP_MAX)));
+    }
+
+    /** {@code exp} of lanes that are at most {@code EXP_MAX}, such as every {@code (z - m) / t <= 0} of a row. */
+    private static FloatVector expUpToMax(FloatVector x) {
+        x = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN));
         FloatVector shifted = x.fma(LOG2E, SHIFT);
         FloatVector n = shifted.sub(SHIFT);
         FloatVector r = n.fma(FloatVector.broadcast(SP, -LN2_HI), x);
@@ -220,7 +225,10 @@ final class VectorRowsF implements VectorRows {
                 }
                 // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
                 padLastVector(z, o, k, kp, m);
-                int maxima = rowSums(z, y, ra, rb, g, o, kp, m, invT, sums, lanes) - (kp - k);
+                // no class weights and no smoothing: y is w y' (the arrays of ones and zeros)
+                boolean plain = ra == plainA;
+                int maxima = (plain ? rowSumsPlain(z, y, g, o, kp, m, invT, sums, lanes)
+                        : rowSums(z, y, ra, rb, g, o, kp, m, invT, sums, lanes)) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
@@ -256,7 +264,11 @@ final class VectorRowsF implements VectorRows {
                     // neither t w S nor t w y' can overflow; else t (p S - w y') + zc p as written
                     float c = (float) ((t * labelSum + zc) * w / sumExp);
                     if (Float.isFinite((float) (t * w * labelSum)) && Float.isFinite(c)) {
-                        rowGradientFused(y, ra, rb, g, o, kp, c, tw);
+                        if (plain) {
+                            rowGradientFusedPlain(y, g, o, kp, c, tw);
+                        } else {
+                            rowGradientFused(y, ra, rb, g, o, kp, c, tw);
+                        }
                     } else if (Float.isFinite(tw) && Float.isFinite(zcw)) {
                         rowGradient(y, ra, rb, g, o, kp, (float) (1 / sumExp), (float) labelSum, tw, zcw);
                     } else {
@@ -283,7 +295,6 @@ final class VectorRowsF implements VectorRows {
         float[] raw = s[4];
         float[] lanes = s[5];
         float[] noLabels = zeros(rows * kp + L);
-        float[] a = ones(kp);
         double[] sums = new double[4];
         for (int r0 = 0; r0 < n; r0 += rows) {
             int nr = Math.min(rows, n - r0);
@@ -304,7 +315,7 @@ final class VectorRowsF implements VectorRows {
                     continue;
                 }
                 padLastVector(z, o, k, kp, m);
-                int maxima = rowSums(z, noLabels, a, noLabels, g, o, kp, m, 1f, sums, lanes) - (kp - k);
+                int maxima = rowSumsPlain(z, noLabels, g, o, kp, m, 1f, sums, lanes) - (kp - k);
                 double rest = sums[0] + (maxima - 1);
                 double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
                 if (sumOnly) {
@@ -423,7 +434,7 @@ final class VectorRowsF implements VectorRows {
             FloatVector vn = FloatVector.zero(SP);
             for (; i < end; i += L) {
                 FloatVector u = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-                FloatVector e = exp(u);
+                FloatVector e = expUpToMax(u);
                 e.intoArray(g, o + i);
                 VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
                 maxima += top.trueCount();
@@ -433,6 +444,59 @@ final class VectorRowsF implements VectorRows {
                 FloatVector wy = yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
                 vs = vs.add(wy);
                 vd = wy.fma(u, vd);
+            }
+            ve.intoArray(lanes, 0);
+            vs.intoArray(lanes, L);
+            vd.intoArray(lanes, 2 * L);
+            vn.intoArray(lanes, 3 * L);
+            double se = 0;
+            double ss = 0;
+            double sd = 0;
+            double sn = 0;
+            for (int j = 0; j < L; j++) {
+                se += lanes[j];
+                ss += lanes[L + j];
+                sd += lanes[2 * L + j];
+                sn += lanes[3 * L + j];
+            }
+            sumNonMax += se;
+            labelSum += ss;
+            dot += sd;
+            negative += sn;
+        }
+        sums[0] = sumNonMax;
+        sums[1] = labelSum;
+        sums[2] = dot;
+        sums[3] = negative > 0 ? -1 : 0;
+        return maxima;
+    }
+
+    /** {@link #rowSums} for labels without class weights or smoothing ({@code w y' = y}): two loads fewer per vector. */
+    private static int rowSumsPlain(float[] z, float[] y, float[] g, int o, int kp, float m,
+                               float invT, double[] sums, float[] lanes) {
+        double sumNonMax = 0;
+        double labelSum = 0;
+        double dot = 0;
+        double negative = 0;
+        int maxima = 0;
+        int i = 0;
+        while (i < kp) {
+            int end = Math.min(kp, i + BLOCK);
+            FloatVector ve = FloatVector.zero(SP);
+            FloatVector vs = FloatVector.zero(SP);
+            FloatVector vd = FloatVector.zero(SP);
+            FloatVector vn = FloatVector.zero(SP);
+            for (; i < end; i += L) {
+                FloatVector u = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
+                FloatVector e = expUpToMax(u);
+                e.intoArray(g, o + i);
+                VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
+                maxima += top.trueCount();
+                ve = ve.add(e.blend(0f, top));
+                FloatVector yv = FloatVector.fromArray(SP, y, o + i);
+                vn = vn.add(yv.abs().sub(yv));
+                vs = vs.add(yv);
+                vd = yv.fma(u, vd);
             }
             ve.intoArray(lanes, 0);
             vs.intoArray(lanes, L);
@@ -495,6 +559,14 @@ final class VectorRowsF implements VectorRows {
             FloatVector wy = FloatVector.fromArray(SP, y, o + i)
                     .fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
             FloatVector.fromArray(SP, g, o + i).fma(FloatVector.broadcast(SP, c), wy.mul(-tw))
+                    .intoArray(g, o + i);
+        }
+    }
+
+    /** {@link #rowGradientFused} for labels without class weights or smoothing. */
+    private static void rowGradientFusedPlain(float[] y, float[] g, int o, int kp, float c, float tw) {
+        for (int i = 0; i < kp; i += L) {
+            FloatVector.fromArray(SP, g, o + i).fma(FloatVector.broadcast(SP, c), FloatVector.fromArray(SP, y, o + i).mul(-tw))
                     .intoArray(g, o + i);
         }
     }
