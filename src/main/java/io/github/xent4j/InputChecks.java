@@ -240,4 +240,54 @@ final class InputChecks {
         int col = BooleanIndexing.firstIndex(hits.getRow(row), Conditions.greaterThan(0)).getInt(0);
         return new int[]{row, col};
     }
+
+    /**
+     * {@code gradientOut} of {@link XentKernel#compute(INDArray, INDArray, INDArray, XentOptions,
+     * XentKernel.Output, INDArray)}: a dense c-order array of the logits' shape and type that shares
+     * no memory with the inputs (the kernel reads them while it writes the gradient).
+     */
+    static void checkGradientOut(INDArray gradientOut, XentKernel.Output output, INDArray logits, INDArray labels,
+                                 INDArray mask) {
+        if (output == null || !output.gradient) {
+            throw new IllegalArgumentException("output must compute the gradient when gradientOut is given "
+                    + "(GRADIENT, BOTH or GRADIENT_AND_LOSS_SUM), got " + output);
+        }
+        if (gradientOut == null) {
+            throw new IllegalArgumentException("gradientOut must be an array, got null");
+        }
+        checkLogits(logits);
+        if (!Arrays.equals(gradientOut.shape(), logits.shape()) || gradientOut.dataType() != logits.dataType()) {
+            throw new IllegalArgumentException("gradientOut must have the logits' shape and type "
+                    + Arrays.toString(logits.shape()) + " " + logits.dataType() + ", got "
+                    + Arrays.toString(gradientOut.shape()) + " " + gradientOut.dataType());
+        }
+        if (!isDense(gradientOut)) {
+            throw new IllegalArgumentException("gradientOut must be a dense c-order array, got strides "
+                    + Arrays.toString(gradientOut.stride()) + " for shape " + Arrays.toString(gradientOut.shape()));
+        }
+        for (INDArray input : new INDArray[]{logits, labels, mask}) {
+            if (input != null && !input.isEmpty() && !gradientOut.isEmpty()
+                    && input.data().address() == gradientOut.data().address()) {
+                throw new IllegalArgumentException("gradientOut must not share memory with the logits, labels or "
+                        + "mask, got an array over the same buffer as one of them");
+            }
+        }
+    }
+
+    /** Whether {@code a}'s elements lie in c order with unit element stride (sizes of 1 may have any stride). */
+    static boolean isDense(INDArray a) {
+        if (a.isEmpty()) {
+            return true;
+        }
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] > 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
 }

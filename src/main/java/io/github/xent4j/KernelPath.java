@@ -20,6 +20,19 @@ interface KernelPath {
     XentKernel.Result compute(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
                               XentKernel.Output output);
 
+    /**
+     * {@link #compute(INDArray, INDArray, INDArray, XentOptions, XentKernel.Output)} with the
+     * gradient written into {@code gradientOut}, which {@link XentKernel} has validated (a dense
+     * c-order {@code [N, K]} array of the logits' type that shares no memory with the inputs). This
+     * default computes the gradient and copies it; a path may write into {@code gradientOut} directly.
+     */
+    default XentKernel.Result compute(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
+                                      XentKernel.Output output, INDArray gradientOut) {
+        XentKernel.Result r = compute(logits, labels, mask, options, output);
+        gradientOut.assign(r.gradient());
+        return new XentKernel.Result(r.loss(), gradientOut, r.lossSum());
+    }
+
     INDArray labelsGradient(INDArray logits, INDArray labels, INDArray mask, XentOptions options);
 
     INDArray logSumExp(INDArray x, int dimension, boolean keepDims);

@@ -191,6 +191,25 @@ public final class XentKernel {
     }
 
     /**
+     * {@link #compute(INDArray, INDArray, INDArray, XentOptions, Output)} with the gradient written
+     * into {@code gradientOut} (PyTorch's {@code out=}): a caller that computes the gradient again
+     * and again can reuse one array instead of having a new one allocated on every call. The
+     * result's {@link Result#gradient()} is {@code gradientOut}; its values are exactly those the
+     * other overload returns. If the call throws, {@code gradientOut}'s contents are unspecified.
+     *
+     * @param output      {@link Output#GRADIENT}, {@link Output#BOTH} or {@link Output#GRADIENT_AND_LOSS_SUM}
+     * @param gradientOut a dense c-order {@code [N, K]} array of the logits' data type (not a view
+     *                    with gaps), sharing no memory with {@code logits}, {@code labels} or {@code mask}
+     * @throws IllegalArgumentException for the bad inputs that the other overload rejects, and for
+     *                                  a {@code gradientOut} or {@code output} outside these rules
+     */
+    public static Result compute(INDArray logits, INDArray labels, INDArray mask, XentOptions options, Output output,
+                                 INDArray gradientOut) {
+        InputChecks.checkGradientOut(gradientOut, output, logits, labels, mask);
+        return KernelPaths.selected().compute(logits, labels, mask, options, output, gradientOut);
+    }
+
+    /**
      * Gradient of the per-example losses of {@link #compute} with respect to soft labels:
      * <pre>{@code
      * dloss_n/dy_nk = t^2 * (1 - eps) * w_k * (LSE_n - u_nk)  =  -t^2 * (1 - eps) * w_k * log p_nk

@@ -202,12 +202,32 @@ final class VectorKernelPath implements KernelPath {
     @Override
     public XentKernel.Result compute(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
                                      XentKernel.Output output) {
+        return fused(logits, labels, mask, options, output, null);
+    }
+
+    @Override
+    public XentKernel.Result compute(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
+                                     XentKernel.Output output, INDArray gradientOut) {
+        DataType t = logits.dataType();
+        // the half types are computed in float32: their gradient is converted into gradientOut
+        return t == DataType.FLOAT || t == DataType.DOUBLE
+                ? fused(logits, labels, mask, options, output, gradientOut)
+                : KernelPath.super.compute(logits, labels, mask, options, output, gradientOut);
+    }
+
+    /**
+     * The fused kernel; the gradient is written into {@code gradientOut} when it is not null
+     * (float32 or float64 logits only), also by the ND4J path for the cases handed to it.
+     */
+    private XentKernel.Result fused(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
+                                    XentKernel.Output output, INDArray gradientOut) {
         if (options == null || output == null) {
-            return Nd4jKernelPath.INSTANCE.compute(logits, labels, mask, options, output);
+            return nd4j(logits, labels, mask, options, output, gradientOut);
         }
         if (logits != null && logits.rank() == 2 && logits.size(0) == 0 && logits.size(1) >= 1
                 && logits.dataType().isFPType()) {
-            return empty(logits, labels, mask, options, output);
+            XentKernel.Result r = empty(logits, labels, mask, options, output);
+            return gradientOut == null ? r : new XentKernel.Result(r.loss(), gradientOut, r.lossSum());
         }
         InputChecks.checkLogits(logits);
         int n = (int) logits.size(0);
@@ -217,7 +237,7 @@ final class VectorKernelPath implements KernelPath {
         ShapeRules.checkClassWeights(options, k);
         if ((long) n * k > Integer.MAX_VALUE - 1024) {
             // nio buffers are indexed by int
-            return Nd4jKernelPath.INSTANCE.compute(logits, labels, mask, options, output);
+            return nd4j(logits, labels, mask, options, output, gradientOut);
         }
 
         DataType inType = logits.dataType();
@@ -279,13 +299,13 @@ final class VectorKernelPath implements KernelPath {
             job.yOff = (int) y.offset();
         }
         if (invalid) {
-            return diagnosed(logits, labels, mask, options, output);
+            return diagnosed(logits, labels, mask, options, output, gradientOut);
         }
         labelFactors(job, options, k, dbl);
 
         INDArray gradient = null;
         if (output.gradient) {
-            gradient = Nd4j.createUninitialized(ct, n, k);
+            gradient = gradientOut != null ? gradientOut : Nd4j.createUninitialized(ct, n, k);
             if (dbl) {
                 job.gradD = gradient.data().asNioDouble();
             } else {
@@ -305,7 +325,7 @@ final class VectorKernelPath implements KernelPath {
         Reference.reachabilityFence(logits);
         Reference.reachabilityFence(labels);
         if (badRow >= 0) {
-            return diagnosed(logits, labels, mask, options, output);
+            return diagnosed(logits, labels, mask, options, output, gradientOut);
         }
 
         // the sum of the losses as returned (in the input type: a half loss beyond 65504 is
@@ -370,11 +390,18 @@ final class VectorKernelPath implements KernelPath {
 
     /** Invalid values were seen: the message comes from the ND4J path's checks. */
     private static XentKernel.Result diagnosed(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
-                                               XentKernel.Output output) {
+                                               XentKernel.Output output, INDArray gradientOut) {
         InputChecks.diagnoseValues(logits, labels, mask, options);
         // the checks found the values valid (a difference of rounding at the edge of a range):
         // the ND4J path computes the result
-        return Nd4jKernelPath.INSTANCE.compute(logits, labels, mask, options, output);
+        return nd4j(logits, labels, mask, options, output, gradientOut);
+    }
+
+    /** The ND4J path's result, its gradient in {@code gradientOut} when that is not null. */
+    private static XentKernel.Result nd4j(INDArray logits, INDArray labels, INDArray mask, XentOptions options,
+                                          XentKernel.Output output, INDArray gradientOut) {
+        return gradientOut == null ? Nd4jKernelPath.INSTANCE.compute(logits, labels, mask, options, output)
+                : Nd4jKernelPath.INSTANCE.compute(logits, labels, mask, options, output, gradientOut);
     }
 
     /** Empty batch: loss {@code [0]}, gradient {@code [0, K]}, sum 0. */
@@ -395,16 +422,8 @@ final class VectorKernelPath implements KernelPath {
     }
 
     static boolean isDense(INDArray a) {
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        long expected = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            if (shape[d] > 1 && stride[d] != expected) {
-                return false;
-            }
-            expected *= shape[d];
-        }
-        return a.offset() + a.length() <= Integer.MAX_VALUE;
+        // nio buffers are indexed by int
+        return InputChecks.isDense(a) && a.offset() + a.length() <= Integer.MAX_VALUE;
     }
 
     /** Per-example mask values in float64, or null if one is NaN or infinite. */

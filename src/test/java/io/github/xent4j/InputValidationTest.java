@@ -54,6 +54,29 @@ class InputValidationTest {
     }
 
     @Test
+    void gradientOutMustFitTheLogitsAndShareNoMemory() {
+        XentKernel.Output both = XentKernel.Output.BOTH;
+        assertBad(() -> XentKernel.compute(Z, Y, null, PLAIN, both, Nd4j.create(DataType.FLOAT, 2, 4)),
+                "gradientOut", "[2, 3] FLOAT", "[2, 4] FLOAT");
+        assertBad(() -> XentKernel.compute(Z, Y, null, PLAIN, both, Nd4j.create(DataType.DOUBLE, 2, 3)),
+                "gradientOut", "[2, 3] FLOAT", "[2, 3] DOUBLE");
+        assertBad(() -> XentKernel.compute(Z, Y, null, PLAIN, both, Nd4j.create(DataType.FLOAT, new long[]{2, 3}, 'f')),
+                "gradientOut", "dense c-order", "strides [1, 2]");
+        assertBad(() -> XentKernel.compute(Z, Y, null, PLAIN, both, Nd4j.create(DataType.FLOAT, 2, 6)
+                .get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3))),
+                "gradientOut", "dense c-order", "strides [6, 1]");
+        assertBad(() -> XentKernel.compute(Z, Y, null, PLAIN, both, Z), "gradientOut", "share memory");
+        INDArray labelsCopy = Y.dup();
+        assertBad(() -> XentKernel.compute(Z, labelsCopy, null, PLAIN, both, labelsCopy.reshape(2, 3)),
+                "gradientOut", "share memory");
+        assertBad(() -> XentKernel.compute(Z, Y, null, PLAIN, XentKernel.Output.LOSS, Nd4j.create(DataType.FLOAT, 2, 3)),
+                "output", "gradient", "LOSS");
+        assertBad(() -> XentKernel.compute(Z, Y, null, PLAIN, both, null), "gradientOut", "null");
+        INDArray out = Nd4j.create(DataType.FLOAT, 2, 3);
+        assertTrue(XentKernel.compute(Z, Y, null, PLAIN, both, out).gradient() == out, "a valid gradientOut is used");
+    }
+
+    @Test
     void invalidValuesInUnmaskedRows() {
         assertBad(() -> compute(Z, Nd4j.createFromArray(new float[][]{{0.2f, -0.5f, 0.5f}, {0, 1, 0}}), null, PLAIN),
                 "labels", ">= 0", "-0.5", "row 0", "class 1");

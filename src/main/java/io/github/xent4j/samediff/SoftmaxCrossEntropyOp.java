@@ -50,6 +50,23 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
      */
     private final ThreadLocal<Shared> shared = new ThreadLocal<>();
 
+    /**
+     * This thread's array for the gradient, reused from call to call while the logits' shape and
+     * type stay the same. The backward op's output is a copy of it (the borrowed {@code identity}
+     * copies), so it never leaves the op; a new array on every call would cost more than the
+     * kernel, in page faults on its fresh memory.
+     */
+    private final ThreadLocal<INDArray> gradientBuffer = new ThreadLocal<>();
+
+    private INDArray gradientBuffer(INDArray logits) {
+        INDArray b = gradientBuffer.get();
+        if (b == null || b.dataType() != logits.dataType() || !java.util.Arrays.equals(b.shape(), logits.shape())) {
+            b = Nd4j.createUninitializedDetached(logits.dataType(), logits.shape());
+            gradientBuffer.set(b);
+        }
+        return b;
+    }
+
     /** A gradient and the exact input arrays it was computed from. */
     private static final class Shared {
         final INDArray logits;
@@ -71,7 +88,9 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
         XentKernel.Output mode = a.reduce == LossReduce.NONE
                 ? (share ? XentKernel.Output.BOTH : XentKernel.Output.LOSS)
                 : (share ? XentKernel.Output.GRADIENT_AND_LOSS_SUM : XentKernel.Output.LOSS_SUM);
-        XentKernel.Result r = XentKernel.compute(a.logits, a.labels, a.mask, a.options, mode);
+        XentKernel.Result r = share
+                ? XentKernel.compute(a.logits, a.labels, a.mask, a.options, mode, gradientBuffer(a.logits))
+                : XentKernel.compute(a.logits, a.labels, a.mask, a.options, mode);
         if (share) {
             shared.set(new Shared(a.logits, a.labels, r.gradient()));
         }
