@@ -128,11 +128,12 @@ final class VectorRowsD implements VectorRows {
         }
     }
 
-    /** Five arrays of at least {@code size} doubles and one of {@code 4 * L} (lane sums), this thread's. */
+    /** Six arrays of at least {@code size} doubles and one of {@code 4 * L} (lane sums), this thread's. */
     private static double[][] scratch(int size) {
         double[][] s = SCRATCH.get();
         if (s == null || s[0].length < size) {
-            s = new double[][]{new double[size], new double[size], new double[size], new double[size], new double[size], new double[4 * L]};
+            s = new double[][]{new double[size], new double[size], new double[size], new double[size], new double[size], new double[size],
+                    new double[4 * L]};
             SCRATCH.set(s);
         }
         return s;
@@ -170,7 +171,8 @@ final class VectorRowsD implements VectorRows {
         double[] av = s[2];
         double[] g = s[3];
         double[] raw = s[4];
-        double[] lanes = s[5];
+        double[] weighted = s[5];
+        double[] lanes = s[6];
         double[] plainA = ones(kp);
         double[] plainB = zeros(kp);
         double[] a = job.plainLabels ? plainA : job.aD;
@@ -225,10 +227,16 @@ final class VectorRowsD implements VectorRows {
                 }
                 // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
                 padLastVector(z, o, k, kp, m);
-                // no class weights and no smoothing: y is w y' (the arrays of ones and zeros)
-                boolean plain = ra == plainA;
-                int maxima = (plain ? rowSumsPlain(z, y, g, o, kp, m, invT, sums, lanes)
-                        : rowSums(z, y, ra, rb, g, o, kp, m, invT, sums, lanes)) - (kp - k);
+                // w y' = y without class weights and smoothing; else in an array of its own (y stays
+                // the labels, for the float64 sums below)
+                double[] wy = y;
+                if (ra != plainA) {
+                    if (weightedLabels(y, ra, rb, weighted, o, kp)) {
+                        return row;                        // a negative label
+                    }
+                    wy = weighted;
+                }
+                int maxima = rowSums(z, wy, g, o, kp, m, invT, sums, lanes) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
@@ -264,13 +272,9 @@ final class VectorRowsD implements VectorRows {
                     // neither t w S nor t w y' can overflow; else t (p S - w y') + zc p as written
                     double c = (double) ((t * labelSum + zc) * w / sumExp);
                     if (Double.isFinite((double) (t * w * labelSum)) && Double.isFinite(c)) {
-                        if (plain) {
-                            rowGradientFusedPlain(y, g, o, kp, c, tw);
-                        } else {
-                            rowGradientFused(y, ra, rb, g, o, kp, c, tw);
-                        }
+                        rowGradientFused(wy, g, o, kp, c, tw);
                     } else if (Double.isFinite(tw) && Double.isFinite(zcw)) {
-                        rowGradient(y, ra, rb, g, o, kp, (double) (1 / sumExp), (double) labelSum, tw, zcw);
+                        rowGradient(wy, g, o, kp, (double) (1 / sumExp), (double) labelSum, tw, zcw);
                     } else {
                         rowGradientInDouble(y, ra, rb, g, o, k, sumExp, labelSum, t, zc, w);
                     }
@@ -293,7 +297,7 @@ final class VectorRowsD implements VectorRows {
         double[] z = s[0];
         double[] g = s[3];
         double[] raw = s[4];
-        double[] lanes = s[5];
+        double[] lanes = s[6];
         double[] noLabels = zeros(rows * kp + L);
         double[] sums = new double[4];
         for (int r0 = 0; r0 < n; r0 += rows) {
@@ -315,7 +319,7 @@ final class VectorRowsD implements VectorRows {
                     continue;
                 }
                 padLastVector(z, o, k, kp, m);
-                int maxima = rowSumsPlain(z, noLabels, g, o, kp, m, 1.0, sums, lanes) - (kp - k);
+                int maxima = rowSums(z, noLabels, g, o, kp, m, 1.0, sums, lanes) - (kp - k);
                 double rest = sums[0] + (maxima - 1);
                 double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
                 if (sumOnly) {
@@ -404,7 +408,8 @@ final class VectorRowsD implements VectorRows {
     }
 
     /**
-     * Pass 2: writes {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
+     * Pass 2, with {@code wy} the weighted smoothed labels {@code w y'}: writes
+     * {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
      * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and -1
      * if a label is negative (else 0). Returns the number of entries equal to the maximum.
      *
@@ -418,7 +423,7 @@ final class VectorRowsD implements VectorRows {
      *
      * @param lanes scratch of at least {@code 4 * L} elements
      */
-    private static int rowSums(double[] z, double[] y, double[] a, double[] b, double[] g, int o, int kp, double m,
+    private static int rowSums(double[] z, double[] wy, double[] g, int o, int kp, double m,
                                double invT, double[] sums, double[] lanes) {
         double sumNonMax = 0;
         double labelSum = 0;
@@ -439,61 +444,7 @@ final class VectorRowsD implements VectorRows {
                 VectorMask<Double> top = u.compare(VectorOperators.EQ, 0.0);
                 maxima += top.trueCount();
                 ve = ve.add(e.blend(0.0, top));
-                DoubleVector yv = DoubleVector.fromArray(SP, y, o + i);
-                vn = vn.add(yv.abs().sub(yv));
-                DoubleVector wy = yv.fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
-                vs = vs.add(wy);
-                vd = wy.fma(u, vd);
-            }
-            ve.intoArray(lanes, 0);
-            vs.intoArray(lanes, L);
-            vd.intoArray(lanes, 2 * L);
-            vn.intoArray(lanes, 3 * L);
-            double se = 0;
-            double ss = 0;
-            double sd = 0;
-            double sn = 0;
-            for (int j = 0; j < L; j++) {
-                se += lanes[j];
-                ss += lanes[L + j];
-                sd += lanes[2 * L + j];
-                sn += lanes[3 * L + j];
-            }
-            sumNonMax += se;
-            labelSum += ss;
-            dot += sd;
-            negative += sn;
-        }
-        sums[0] = sumNonMax;
-        sums[1] = labelSum;
-        sums[2] = dot;
-        sums[3] = negative > 0 ? -1 : 0;
-        return maxima;
-    }
-
-    /** {@link #rowSums} for labels without class weights or smoothing ({@code w y' = y}): two loads fewer per vector. */
-    private static int rowSumsPlain(double[] z, double[] y, double[] g, int o, int kp, double m,
-                               double invT, double[] sums, double[] lanes) {
-        double sumNonMax = 0;
-        double labelSum = 0;
-        double dot = 0;
-        double negative = 0;
-        int maxima = 0;
-        int i = 0;
-        while (i < kp) {
-            int end = Math.min(kp, i + BLOCK);
-            DoubleVector ve = DoubleVector.zero(SP);
-            DoubleVector vs = DoubleVector.zero(SP);
-            DoubleVector vd = DoubleVector.zero(SP);
-            DoubleVector vn = DoubleVector.zero(SP);
-            for (; i < end; i += L) {
-                DoubleVector u = DoubleVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-                DoubleVector e = expUpToMax(u);
-                e.intoArray(g, o + i);
-                VectorMask<Double> top = u.compare(VectorOperators.EQ, 0.0);
-                maxima += top.trueCount();
-                ve = ve.add(e.blend(0.0, top));
-                DoubleVector yv = DoubleVector.fromArray(SP, y, o + i);
+                DoubleVector yv = DoubleVector.fromArray(SP, wy, o + i);
                 vn = vn.add(yv.abs().sub(yv));
                 vs = vs.add(yv);
                 vd = yv.fma(u, vd);
@@ -554,31 +505,31 @@ final class VectorRowsD implements VectorRows {
     }
 
     /** Pass 3: {@code g = e * c - tw * w y'}, in place over e. */
-    private static void rowGradientFused(double[] y, double[] a, double[] b, double[] g, int o, int kp, double c, double tw) {
+    private static void rowGradientFused(double[] wy, double[] g, int o, int kp, double c, double tw) {
         for (int i = 0; i < kp; i += L) {
-            DoubleVector wy = DoubleVector.fromArray(SP, y, o + i)
-                    .fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
-            DoubleVector.fromArray(SP, g, o + i).fma(DoubleVector.broadcast(SP, c), wy.mul(-tw))
+            DoubleVector.fromArray(SP, g, o + i).fma(DoubleVector.broadcast(SP, c), DoubleVector.fromArray(SP, wy, o + i).mul(-tw))
                     .intoArray(g, o + i);
         }
     }
 
-    /** {@link #rowGradientFused} for labels without class weights or smoothing. */
-    private static void rowGradientFusedPlain(double[] y, double[] g, int o, int kp, double c, double tw) {
+    /** {@code wy = y a + b} (the weighted smoothed labels) of a row; true if a label is negative. */
+    private static boolean weightedLabels(double[] y, double[] a, double[] b, double[] wy, int o, int kp) {
+        DoubleVector negative = DoubleVector.zero(SP);
         for (int i = 0; i < kp; i += L) {
-            DoubleVector.fromArray(SP, g, o + i).fma(DoubleVector.broadcast(SP, c), DoubleVector.fromArray(SP, y, o + i).mul(-tw))
-                    .intoArray(g, o + i);
+            DoubleVector yv = DoubleVector.fromArray(SP, y, o + i);
+            negative = negative.add(yv.abs().sub(yv));
+            yv.fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i)).intoArray(wy, o + i);
         }
+        // > 0 only with a negative label (NaN labels make S NaN, found there)
+        return negative.reduceLanes(VectorOperators.ADD) > 0;
     }
 
     /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */
-    private static void rowGradient(double[] y, double[] a, double[] b, double[] g, int o, int kp, double invSum, double s,
+    private static void rowGradient(double[] wy, double[] g, int o, int kp, double invSum, double s,
                                     double tw, double zcw) {
         for (int i = 0; i < kp; i += L) {
             DoubleVector p = DoubleVector.fromArray(SP, g, o + i).mul(invSum);
-            DoubleVector wy = DoubleVector.fromArray(SP, y, o + i)
-                    .fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i));
-            p.mul(s).sub(wy).fma(p.broadcast(tw), p.mul(zcw)).intoArray(g, o + i);
+            p.mul(s).sub(DoubleVector.fromArray(SP, wy, o + i)).fma(p.broadcast(tw), p.mul(zcw)).intoArray(g, o + i);
         }
     }
 

@@ -128,11 +128,12 @@ final class VectorRowsF implements VectorRows {
         }
     }
 
-    /** Five arrays of at least {@code size} floats and one of {@code 4 * L} (lane sums), this thread's. */
+    /** Six arrays of at least {@code size} floats and one of {@code 4 * L} (lane sums), this thread's. */
     private static float[][] scratch(int size) {
         float[][] s = SCRATCH.get();
         if (s == null || s[0].length < size) {
-            s = new float[][]{new float[size], new float[size], new float[size], new float[size], new float[size], new float[4 * L]};
+            s = new float[][]{new float[size], new float[size], new float[size], new float[size], new float[size], new float[size],
+                    new float[4 * L]};
             SCRATCH.set(s);
         }
         return s;
@@ -170,7 +171,8 @@ final class VectorRowsF implements VectorRows {
         float[] av = s[2];
         float[] g = s[3];
         float[] raw = s[4];
-        float[] lanes = s[5];
+        float[] weighted = s[5];
+        float[] lanes = s[6];
         float[] plainA = ones(kp);
         float[] plainB = zeros(kp);
         float[] a = job.plainLabels ? plainA : job.aF;
@@ -225,10 +227,16 @@ final class VectorRowsF implements VectorRows {
                 }
                 // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
                 padLastVector(z, o, k, kp, m);
-                // no class weights and no smoothing: y is w y' (the arrays of ones and zeros)
-                boolean plain = ra == plainA;
-                int maxima = (plain ? rowSumsPlain(z, y, g, o, kp, m, invT, sums, lanes)
-                        : rowSums(z, y, ra, rb, g, o, kp, m, invT, sums, lanes)) - (kp - k);
+                // w y' = y without class weights and smoothing; else in an array of its own (y stays
+                // the labels, for the float64 sums below)
+                float[] wy = y;
+                if (ra != plainA) {
+                    if (weightedLabels(y, ra, rb, weighted, o, kp)) {
+                        return row;                        // a negative label
+                    }
+                    wy = weighted;
+                }
+                int maxima = rowSums(z, wy, g, o, kp, m, invT, sums, lanes) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
@@ -264,13 +272,9 @@ final class VectorRowsF implements VectorRows {
                     // neither t w S nor t w y' can overflow; else t (p S - w y') + zc p as written
                     float c = (float) ((t * labelSum + zc) * w / sumExp);
                     if (Float.isFinite((float) (t * w * labelSum)) && Float.isFinite(c)) {
-                        if (plain) {
-                            rowGradientFusedPlain(y, g, o, kp, c, tw);
-                        } else {
-                            rowGradientFused(y, ra, rb, g, o, kp, c, tw);
-                        }
+                        rowGradientFused(wy, g, o, kp, c, tw);
                     } else if (Float.isFinite(tw) && Float.isFinite(zcw)) {
-                        rowGradient(y, ra, rb, g, o, kp, (float) (1 / sumExp), (float) labelSum, tw, zcw);
+                        rowGradient(wy, g, o, kp, (float) (1 / sumExp), (float) labelSum, tw, zcw);
                     } else {
                         rowGradientInDouble(y, ra, rb, g, o, k, sumExp, labelSum, t, zc, w);
                     }
@@ -293,7 +297,7 @@ final class VectorRowsF implements VectorRows {
         float[] z = s[0];
         float[] g = s[3];
         float[] raw = s[4];
-        float[] lanes = s[5];
+        float[] lanes = s[6];
         float[] noLabels = zeros(rows * kp + L);
         double[] sums = new double[4];
         for (int r0 = 0; r0 < n; r0 += rows) {
@@ -315,7 +319,7 @@ final class VectorRowsF implements VectorRows {
                     continue;
                 }
                 padLastVector(z, o, k, kp, m);
-                int maxima = rowSumsPlain(z, noLabels, g, o, kp, m, 1f, sums, lanes) - (kp - k);
+                int maxima = rowSums(z, noLabels, g, o, kp, m, 1f, sums, lanes) - (kp - k);
                 double rest = sums[0] + (maxima - 1);
                 double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
                 if (sumOnly) {
@@ -404,7 +408,8 @@ final class VectorRowsF implements VectorRows {
     }
 
     /**
-     * Pass 2: writes {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
+     * Pass 2, with {@code wy} the weighted smoothed labels {@code w y'}: writes
+     * {@code e = exp((z - m) * invT)} to {@code g}; {@code sums} receives the sum
      * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and -1
      * if a label is negative (else 0). Returns the number of entries equal to the maximum.
      *
@@ -418,7 +423,7 @@ final class VectorRowsF implements VectorRows {
      *
      * @param lanes scratch of at least {@code 4 * L} elements
      */
-    private static int rowSums(float[] z, float[] y, float[] a, float[] b, float[] g, int o, int kp, float m,
+    private static int rowSums(float[] z, float[] wy, float[] g, int o, int kp, float m,
                                float invT, double[] sums, float[] lanes) {
         double sumNonMax = 0;
         double labelSum = 0;
@@ -439,61 +444,7 @@ final class VectorRowsF implements VectorRows {
                 VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
                 maxima += top.trueCount();
                 ve = ve.add(e.blend(0f, top));
-                FloatVector yv = FloatVector.fromArray(SP, y, o + i);
-                vn = vn.add(yv.abs().sub(yv));
-                FloatVector wy = yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
-                vs = vs.add(wy);
-                vd = wy.fma(u, vd);
-            }
-            ve.intoArray(lanes, 0);
-            vs.intoArray(lanes, L);
-            vd.intoArray(lanes, 2 * L);
-            vn.intoArray(lanes, 3 * L);
-            double se = 0;
-            double ss = 0;
-            double sd = 0;
-            double sn = 0;
-            for (int j = 0; j < L; j++) {
-                se += lanes[j];
-                ss += lanes[L + j];
-                sd += lanes[2 * L + j];
-                sn += lanes[3 * L + j];
-            }
-            sumNonMax += se;
-            labelSum += ss;
-            dot += sd;
-            negative += sn;
-        }
-        sums[0] = sumNonMax;
-        sums[1] = labelSum;
-        sums[2] = dot;
-        sums[3] = negative > 0 ? -1 : 0;
-        return maxima;
-    }
-
-    /** {@link #rowSums} for labels without class weights or smoothing ({@code w y' = y}): two loads fewer per vector. */
-    private static int rowSumsPlain(float[] z, float[] y, float[] g, int o, int kp, float m,
-                               float invT, double[] sums, float[] lanes) {
-        double sumNonMax = 0;
-        double labelSum = 0;
-        double dot = 0;
-        double negative = 0;
-        int maxima = 0;
-        int i = 0;
-        while (i < kp) {
-            int end = Math.min(kp, i + BLOCK);
-            FloatVector ve = FloatVector.zero(SP);
-            FloatVector vs = FloatVector.zero(SP);
-            FloatVector vd = FloatVector.zero(SP);
-            FloatVector vn = FloatVector.zero(SP);
-            for (; i < end; i += L) {
-                FloatVector u = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-                FloatVector e = expUpToMax(u);
-                e.intoArray(g, o + i);
-                VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
-                maxima += top.trueCount();
-                ve = ve.add(e.blend(0f, top));
-                FloatVector yv = FloatVector.fromArray(SP, y, o + i);
+                FloatVector yv = FloatVector.fromArray(SP, wy, o + i);
                 vn = vn.add(yv.abs().sub(yv));
                 vs = vs.add(yv);
                 vd = yv.fma(u, vd);
@@ -554,31 +505,31 @@ final class VectorRowsF implements VectorRows {
     }
 
     /** Pass 3: {@code g = e * c - tw * w y'}, in place over e. */
-    private static void rowGradientFused(float[] y, float[] a, float[] b, float[] g, int o, int kp, float c, float tw) {
+    private static void rowGradientFused(float[] wy, float[] g, int o, int kp, float c, float tw) {
         for (int i = 0; i < kp; i += L) {
-            FloatVector wy = FloatVector.fromArray(SP, y, o + i)
-                    .fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
-            FloatVector.fromArray(SP, g, o + i).fma(FloatVector.broadcast(SP, c), wy.mul(-tw))
+            FloatVector.fromArray(SP, g, o + i).fma(FloatVector.broadcast(SP, c), FloatVector.fromArray(SP, wy, o + i).mul(-tw))
                     .intoArray(g, o + i);
         }
     }
 
-    /** {@link #rowGradientFused} for labels without class weights or smoothing. */
-    private static void rowGradientFusedPlain(float[] y, float[] g, int o, int kp, float c, float tw) {
+    /** {@code wy = y a + b} (the weighted smoothed labels) of a row; true if a label is negative. */
+    private static boolean weightedLabels(float[] y, float[] a, float[] b, float[] wy, int o, int kp) {
+        FloatVector negative = FloatVector.zero(SP);
         for (int i = 0; i < kp; i += L) {
-            FloatVector.fromArray(SP, g, o + i).fma(FloatVector.broadcast(SP, c), FloatVector.fromArray(SP, y, o + i).mul(-tw))
-                    .intoArray(g, o + i);
+            FloatVector yv = FloatVector.fromArray(SP, y, o + i);
+            negative = negative.add(yv.abs().sub(yv));
+            yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i)).intoArray(wy, o + i);
         }
+        // > 0 only with a negative label (NaN labels make S NaN, found there)
+        return negative.reduceLanes(VectorOperators.ADD) > 0;
     }
 
     /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */
-    private static void rowGradient(float[] y, float[] a, float[] b, float[] g, int o, int kp, float invSum, float s,
+    private static void rowGradient(float[] wy, float[] g, int o, int kp, float invSum, float s,
                                     float tw, float zcw) {
         for (int i = 0; i < kp; i += L) {
             FloatVector p = FloatVector.fromArray(SP, g, o + i).mul(invSum);
-            FloatVector wy = FloatVector.fromArray(SP, y, o + i)
-                    .fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i));
-            p.mul(s).sub(wy).fma(p.broadcast(tw), p.mul(zcw)).intoArray(g, o + i);
+            p.mul(s).sub(FloatVector.fromArray(SP, wy, o + i)).fma(p.broadcast(tw), p.mul(zcw)).intoArray(g, o + i);
         }
     }
 
