@@ -3,6 +3,7 @@ package io.github.xent4j.samediff;
 import io.github.xent4j.XentKernel;
 import io.github.xent4j.XentOptions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -60,7 +61,7 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
 
     private INDArray gradientBuffer(INDArray logits) {
         INDArray b = gradientBuffer.get();
-        if (b == null || b.dataType() != logits.dataType() || !java.util.Arrays.equals(b.shape(), logits.shape())) {
+        if (b == null || b.dataType() != logits.dataType() || !Arrays.equals(b.shape(), logits.shape())) {
             b = Nd4j.createUninitializedDetached(logits.dataType(), logits.shape());
             gradientBuffer.set(b);
         }
