@@ -26,8 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  * are padded to whole vectors, with {@code -inf} for pass 1 and then with the row maximum and
  * label 0 (exponential 1, excluded from the sum and from the count of maxima).
  *
- * <p>{@link VectorRowsD} is this code with double for float (and its own exp): the Vector API
- * has no element-generic form that compiles to SIMD instructions, so change both together.
+ * <p>This is {@link VectorRowsF} with double for float, with its own exp, the float maximum in
+ * pass 1 (64-bit integer maxima are slow on AVX2) and lane sums added lane by lane: the Vector
+ * API has no element-generic form that compiles to SIMD instructions, so change both together.
  */
 final class VectorRowsD implements VectorRows {
     private static final VectorSpecies<Double> SP = VectorSpecies.of(double.class, VectorShape.forBitSize(bits()));
@@ -128,12 +129,12 @@ final class VectorRowsD implements VectorRows {
         }
     }
 
-    /** Six arrays of at least {@code size} doubles and one of {@code 4 * L} (lane sums), this thread's. */
+    /** Six arrays of at least {@code size} doubles and one of {@code 3 * L} (lane sums), this thread's. */
     private static double[][] scratch(int size) {
         double[][] s = SCRATCH.get();
         if (s == null || s[0].length < size) {
             s = new double[][]{new double[size], new double[size], new double[size], new double[size], new double[size], new double[size],
-                    new double[4 * L]};
+                    new double[3 * L]};
             SCRATCH.set(s);
         }
         return s;
@@ -418,17 +419,18 @@ final class VectorRowsD implements VectorRows {
      * which would make the same call give different last bits before and after compilation.
      * Every vector accumulator lives within one block: a vector or mask carried across the block
      * loop is boxed on every iteration by C2 (JDK 17), which allocates and slows the loop by half.
-     * A negative label is found as a positive block sum of {@code |y| - y} (NaN labels make
-     * {@code S} NaN and are found there).
+     * A negative label sets a sign bit in the OR of the labels' bits; only then is the row
+     * searched for one ({@code -0.0} sets it too; NaN labels make {@code S} NaN and are found
+     * there).
      *
-     * @param lanes scratch of at least {@code 4 * L} elements
+     * @param lanes scratch of at least {@code 3 * L} elements
      */
     private static int rowSums(double[] z, double[] wy, double[] g, int o, int kp, double m,
                                double invT, double[] sums, double[] lanes) {
         double sumNonMax = 0;
         double labelSum = 0;
         double dot = 0;
-        double negative = 0;
+        long signs = 0;
         int maxima = 0;
         int i = 0;
         while (i < kp) {
@@ -436,7 +438,7 @@ final class VectorRowsD implements VectorRows {
             DoubleVector ve = DoubleVector.zero(SP);
             DoubleVector vs = DoubleVector.zero(SP);
             DoubleVector vd = DoubleVector.zero(SP);
-            DoubleVector vn = DoubleVector.zero(SP);
+            LongVector vn = LongVector.zero(SPI);
             for (; i < end; i += L) {
                 DoubleVector u = DoubleVector.fromArray(SP, z, o + i).sub(m).mul(invT);
                 DoubleVector e = expUpToMax(u);
@@ -445,34 +447,41 @@ final class VectorRowsD implements VectorRows {
                 maxima += top.trueCount();
                 ve = ve.add(e.blend(0.0, top));
                 DoubleVector yv = DoubleVector.fromArray(SP, wy, o + i);
-                vn = vn.add(yv.abs().sub(yv));
+                vn = vn.or((LongVector) yv.reinterpretShape(SPI, 0));
                 vs = vs.add(yv);
                 vd = yv.fma(u, vd);
             }
             ve.intoArray(lanes, 0);
             vs.intoArray(lanes, L);
             vd.intoArray(lanes, 2 * L);
-            vn.intoArray(lanes, 3 * L);
             double se = 0;
             double ss = 0;
             double sd = 0;
-            double sn = 0;
             for (int j = 0; j < L; j++) {
                 se += lanes[j];
                 ss += lanes[L + j];
                 sd += lanes[2 * L + j];
-                sn += lanes[3 * L + j];
             }
             sumNonMax += se;
             labelSum += ss;
             dot += sd;
-            negative += sn;
+            signs |= vn.reduceLanes(VectorOperators.OR);
         }
         sums[0] = sumNonMax;
         sums[1] = labelSum;
         sums[2] = dot;
-        sums[3] = negative > 0 ? -1 : 0;
+        sums[3] = signs < 0 && hasNegative(wy, o, kp) ? -1 : 0;
         return maxima;
+    }
+
+    /** Whether an element of {@code y[o, o + kp)} is below zero. */
+    private static boolean hasNegative(double[] y, int o, int kp) {
+        for (int i = o; i < o + kp; i++) {
+            if (y[i] < 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

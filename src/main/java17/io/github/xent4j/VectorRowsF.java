@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -26,13 +27,19 @@ import jdk.incubator.vector.VectorSpecies;
  * are padded to whole vectors, with {@code -inf} for pass 1 and then with the row maximum and
  * label 0 (exponential 1, excluded from the sum and from the count of maxima).
  *
- * <p>{@link VectorRowsD} is this code with double for float (and its own exp): the Vector API
- * has no element-generic form that compiles to SIMD instructions, so change both together.
+ * <p>{@link VectorRowsD} is this code with double for float, with its own exp, the float maximum
+ * in pass 1 (64-bit integer maxima are slow on AVX2) and lane sums added lane by lane: the
+ * Vector API has no element-generic form that compiles to SIMD instructions, so change both
+ * together.
  */
 final class VectorRowsF implements VectorRows {
     private static final VectorSpecies<Float> SP = VectorSpecies.of(float.class, VectorShape.forBitSize(bits()));
     private static final VectorSpecies<Integer> SPI = VectorSpecies.of(int.class, SP.vectorShape());
+    /** float64 lanes of the same width, for adding float32 lane sums. */
+    private static final VectorSpecies<Double> SPD = VectorSpecies.of(double.class, SP.vectorShape());
     private static final int L = SP.length();
+    /** Whether lane sums are added in float64 vector lanes first (8 lanes or more). */
+    private static final boolean WIDE = L >= 8;
     /** Elements per float32 partial sum; the partial sums are added in float64. */
     private static final int BLOCK = 256;
     /** Elements staged per block of rows (16 KiB per array), at least one row. */
@@ -128,12 +135,12 @@ final class VectorRowsF implements VectorRows {
         }
     }
 
-    /** Six arrays of at least {@code size} floats and one of {@code 4 * L} (lane sums), this thread's. */
+    /** Six arrays of at least {@code size} floats and one of {@code 3 * L} (lane sums), this thread's. */
     private static float[][] scratch(int size) {
         float[][] s = SCRATCH.get();
         if (s == null || s[0].length < size) {
             s = new float[][]{new float[size], new float[size], new float[size], new float[size], new float[size], new float[size],
-                    new float[4 * L]};
+                    new float[3 * L]};
             SCRATCH.set(s);
         }
         return s;
@@ -180,7 +187,7 @@ final class VectorRowsF implements VectorRows {
         double t = job.temperature;
         float invT = (float) (1.0 / t);
         double lambda = job.zLoss;
-        double[] sums = new double[4];
+        double[] sums = new double[4 + 3 * L / 2];
         for (int r0 = from; r0 < to; r0 += rows) {
             int nr = Math.min(rows, to - r0);
             stage(job.zF, job.zOff + r0 * k, z, raw, nr, k, kp, Float.NEGATIVE_INFINITY);
@@ -240,8 +247,8 @@ final class VectorRowsF implements VectorRows {
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
-                if (sums[3] < 0 || !Float.isFinite((float) labelSum)) {
-                    return row;                            // negative, NaN or infinite labels
+                if (sums[3] < 0 || !Float.isFinite((float) labelSum) || Double.isNaN(sumNonMax)) {
+                    return row;                            // negative, NaN or infinite labels; a NaN logit
                 }
                 if (!Double.isFinite(dot)) {
                     // 0 * (-inf) in a lane, or a lane product or partial sum beyond the type's
@@ -296,10 +303,10 @@ final class VectorRowsF implements VectorRows {
         float[][] s = scratch(rows * kp + L);
         float[] z = s[0];
         float[] g = s[3];
-        float[] raw = s[4];
         float[] lanes = s[6];
+        float[] raw = s[4];
         float[] noLabels = zeros(rows * kp + L);
-        double[] sums = new double[4];
+        double[] sums = new double[4 + 3 * L / 2];
         for (int r0 = 0; r0 < n; r0 += rows) {
             int nr = Math.min(rows, n - r0);
             stage(x, xOff + r0 * k, z, raw, nr, k, kp, Float.NEGATIVE_INFINITY);
@@ -307,7 +314,7 @@ final class VectorRowsF implements VectorRows {
                 int o = r * kp;
                 float m = rowMax(z, o, kp);
                 if (!Float.isFinite(m)) {
-                    if (m != Float.NEGATIVE_INFINITY) {
+                    if (m != Float.NEGATIVE_INFINITY || !allNegativeInfinity(z, o, k)) {
                         return false;                      // NaN or +inf: the ND4J path defines those
                     }
                     // an all -inf slice: -inf
@@ -320,6 +327,9 @@ final class VectorRowsF implements VectorRows {
                 }
                 padLastVector(z, o, k, kp, m);
                 int maxima = rowSums(z, noLabels, g, o, kp, m, 1f, sums, lanes) - (kp - k);
+                if (Double.isNaN(sums[0])) {
+                    return false;                          // a NaN that rowMax does not see
+                }
                 double rest = sums[0] + (maxima - 1);
                 double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
                 if (sumOnly) {
@@ -392,19 +402,33 @@ final class VectorRowsF implements VectorRows {
         FloatVector.fromArray(SP, z, last).blend(m, SP.indexInRange(kp - L, k).not()).intoArray(z, last);
     }
 
-    /** Pass 1: the row's maximum (NaN if it holds a NaN). */
+    /**
+     * Pass 1: the row's maximum, NaN if it holds a NaN with the sign bit clear; a NaN with the sign
+     * bit set is not seen here (pass 2's sum of exponentials is NaN then).
+     *
+     * <p>The maximum is taken over the bits as integers ordered like the floats ({@link #orderedBits}):
+     * the same result as {@code max} for every other value, -0.0 below +0.0 included, and a
+     * quarter of the cost of a float {@code reduceLanes(MAX)}, which handles NaN lane by lane.
+     */
     private static float rowMax(float[] z, int o, int kp) {
-        FloatVector acc0 = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
-        FloatVector acc1 = acc0;
+        IntVector acc0 = IntVector.broadcast(SPI, Integer.MIN_VALUE);
+        IntVector acc1 = acc0;
         int i = 0;
         for (; i + L < kp; i += 2 * L) {
-            acc0 = acc0.max(FloatVector.fromArray(SP, z, o + i));
-            acc1 = acc1.max(FloatVector.fromArray(SP, z, o + i + L));
+            acc0 = acc0.max(orderedBits(FloatVector.fromArray(SP, z, o + i)));
+            acc1 = acc1.max(orderedBits(FloatVector.fromArray(SP, z, o + i + L)));
         }
         if (i < kp) {
-            acc0 = acc0.max(FloatVector.fromArray(SP, z, o + i));
+            acc0 = acc0.max(orderedBits(FloatVector.fromArray(SP, z, o + i)));
         }
-        return acc0.max(acc1).reduceLanes(VectorOperators.MAX);
+        int m = acc0.max(acc1).reduceLanes(VectorOperators.MAX);
+        return Float.intBitsToFloat(m ^ ((m >> 31) & 0x7fffffff));
+    }
+
+    /** The bits of {@code x} as ints in the order of the floats: negative values with all but the sign bit flipped. */
+    private static IntVector orderedBits(FloatVector x) {
+        IntVector b = (IntVector) x.reinterpretShape(SPI, 0);
+        return b.lanewise(VectorOperators.ASHR, 31).and(0x7fffffff).lanewise(VectorOperators.XOR, b);
     }
 
     /**
@@ -413,22 +437,25 @@ final class VectorRowsF implements VectorRows {
      * of the non-maximal {@code e}, {@code S = sum w y'}, {@code sum w y' (z - m) * invT} and -1
      * if a label is negative (else 0). Returns the number of entries equal to the maximum.
      *
-     * <p>Each block's lane sums are added in float64 in lane order: {@code reduceLanes(ADD)}
-     * leaves the order open, and the JIT's and the interpreter's orders differ on some JDKs (25),
-     * which would make the same call give different last bits before and after compilation.
-     * Every vector accumulator lives within one block: a vector or mask carried across the block
-     * loop is boxed on every iteration by C2 (JDK 17), which allocates and slows the loop by half.
-     * A negative label is found as a positive block sum of {@code |y| - y} (NaN labels make
-     * {@code S} NaN and are found there).
+     * <p>Each block's lane sums are added in float64 in a fixed order (from 256 bits: lanes
+     * {@code j} and {@code j + L/2} first, then those sums in two alternating chains, three times
+     * faster than lane by lane, which matters for short rows): {@code reduceLanes(ADD)} leaves the order open, and the JIT's and the interpreter's orders
+     * differ on some JDKs (25), which would make the same call give different last bits before
+     * and after compilation. Every vector accumulator lives within one block: a vector or mask
+     * carried across the block loop is boxed on every iteration by C2 (JDK 17), which allocates
+     * and slows the loop by half. A negative label sets a sign bit in the OR of the labels' bits;
+     * only then is the row searched for one ({@code -0.0} sets it too; NaN labels make {@code S}
+     * NaN and are found there).
      *
-     * @param lanes scratch of at least {@code 4 * L} elements
+     * @param sums  at least {@code 4 + 3 L / 2} elements; from index 4, scratch
+     * @param lanes scratch of at least {@code 3 L} elements
      */
     private static int rowSums(float[] z, float[] wy, float[] g, int o, int kp, float m,
                                float invT, double[] sums, float[] lanes) {
         double sumNonMax = 0;
         double labelSum = 0;
         double dot = 0;
-        double negative = 0;
+        int signs = 0;
         int maxima = 0;
         int i = 0;
         while (i < kp) {
@@ -436,7 +463,7 @@ final class VectorRowsF implements VectorRows {
             FloatVector ve = FloatVector.zero(SP);
             FloatVector vs = FloatVector.zero(SP);
             FloatVector vd = FloatVector.zero(SP);
-            FloatVector vn = FloatVector.zero(SP);
+            IntVector vn = IntVector.zero(SPI);
             for (; i < end; i += L) {
                 FloatVector u = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
                 FloatVector e = expUpToMax(u);
@@ -445,34 +472,76 @@ final class VectorRowsF implements VectorRows {
                 maxima += top.trueCount();
                 ve = ve.add(e.blend(0f, top));
                 FloatVector yv = FloatVector.fromArray(SP, wy, o + i);
-                vn = vn.add(yv.abs().sub(yv));
+                vn = vn.or((IntVector) yv.reinterpretShape(SPI, 0));
                 vs = vs.add(yv);
                 vd = yv.fma(u, vd);
             }
-            ve.intoArray(lanes, 0);
-            vs.intoArray(lanes, L);
-            vd.intoArray(lanes, 2 * L);
-            vn.intoArray(lanes, 3 * L);
-            double se = 0;
-            double ss = 0;
-            double sd = 0;
-            double sn = 0;
-            for (int j = 0; j < L; j++) {
-                se += lanes[j];
-                ss += lanes[L + j];
-                sd += lanes[2 * L + j];
-                sn += lanes[3 * L + j];
+            if (WIDE) {
+                // lanes j and j + L/2 added in float64 vector lanes, then those sums in two
+                // alternating chains; written out here: as a method taking the vector, the same
+                // code made rows of 16 and of 1,000 classes 1.4 to 1.6 times slower (JDK 17)
+                ((DoubleVector) ve.convertShape(VectorOperators.F2D, SPD, 0))
+                        .add((DoubleVector) ve.convertShape(VectorOperators.F2D, SPD, 1)).intoArray(sums, 4);
+                ((DoubleVector) vs.convertShape(VectorOperators.F2D, SPD, 0))
+                        .add((DoubleVector) vs.convertShape(VectorOperators.F2D, SPD, 1)).intoArray(sums, 4 + L / 2);
+                ((DoubleVector) vd.convertShape(VectorOperators.F2D, SPD, 0))
+                        .add((DoubleVector) vd.convertShape(VectorOperators.F2D, SPD, 1)).intoArray(sums, 4 + L);
+                double e0 = 0;
+                double e1 = 0;
+                double s0 = 0;
+                double s1 = 0;
+                double d0 = 0;
+                double d1 = 0;
+                for (int j = 4; j < 4 + L / 2; j += 2) {
+                    e0 += sums[j];
+                    e1 += sums[j + 1];
+                    s0 += sums[j + L / 2];
+                    s1 += sums[j + L / 2 + 1];
+                    d0 += sums[j + L];
+                    d1 += sums[j + L + 1];
+                }
+                sumNonMax += e0 + e1;
+                labelSum += s0 + s1;
+                dot += d0 + d1;
+            } else {
+                // 4 lanes: one by one, in lane order (where the conversion to float64 lanes is
+                // not compiled to SIMD instructions, as on x86 without AVX, it costs far more)
+                ve.intoArray(lanes, 0);
+                vs.intoArray(lanes, L);
+                vd.intoArray(lanes, 2 * L);
+                for (int j = 0; j < L; j++) {
+                    sumNonMax += lanes[j];
+                    labelSum += lanes[L + j];
+                    dot += lanes[2 * L + j];
+                }
             }
-            sumNonMax += se;
-            labelSum += ss;
-            dot += sd;
-            negative += sn;
+            signs |= vn.reduceLanes(VectorOperators.OR);
         }
         sums[0] = sumNonMax;
         sums[1] = labelSum;
         sums[2] = dot;
-        sums[3] = negative > 0 ? -1 : 0;
+        sums[3] = signs < 0 && hasNegative(wy, o, kp) ? -1 : 0;
         return maxima;
+    }
+
+    /** Whether {@code z[o, o + k)} is all {@code -inf} (a NaN with the sign bit set is not seen by {@link #rowMax}). */
+    private static boolean allNegativeInfinity(float[] z, int o, int k) {
+        for (int i = o; i < o + k; i++) {
+            if (z[i] != Float.NEGATIVE_INFINITY) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether an element of {@code y[o, o + kp)} is below zero. */
+    private static boolean hasNegative(float[] y, int o, int kp) {
+        for (int i = o; i < o + kp; i++) {
+            if (y[i] < 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

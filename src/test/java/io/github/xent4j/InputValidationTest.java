@@ -1,5 +1,6 @@
 package io.github.xent4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,6 +101,61 @@ class InputValidationTest {
                 Y, null, PLAIN, XentKernel.Output.GRADIENT), "logits", "+Infinity");
         assertBad(() -> path.compute(Z, Nd4j.createFromArray(new float[][]{{0.2f, 0.3f, 0.5f}, {0, Float.NaN, 0}}),
                 null, PLAIN, XentKernel.Output.GRADIENT), "labels", "NaN");
+    }
+
+    /**
+     * A NaN with the sign bit set is a NaN like any other: the fused kernel's row maximum orders
+     * the bits as integers and does not see it, so pass 2's sum must (float32 and float64, among
+     * finite logits, among {@code -inf}, in a row's first vector and beyond it).
+     */
+    @Test
+    void nanWithTheSignBitSetIsFoundInEveryPosition() {
+        float negativeNaN = Float.intBitsToFloat(0xffc00000);
+        double negativeNaND = Double.longBitsToDouble(0xfff8000000000000L);
+        assertTrue(Float.isNaN(negativeNaN) && Float.floatToRawIntBits(negativeNaN) < 0, "the sign bit is set");
+        float ninf = Float.NEGATIVE_INFINITY;
+        for (int k : new int[]{3, 40}) {
+            for (int at : new int[]{0, k - 1}) {
+                for (boolean othersInfinite : new boolean[]{false, true}) {
+                    float[][] z = new float[2][k];
+                    float[][] y = new float[2][k];
+                    double[][] zd = new double[2][k];
+                    for (int j = 0; j < k; j++) {
+                        z[0][j] = j % 5;
+                        z[1][j] = othersInfinite ? ninf : (float) Math.sin(j);
+                        y[0][j] = 1f / k;
+                        y[1][j] = 1f / k;
+                    }
+                    z[1][at] = negativeNaN;
+                    for (int i = 0; i < 2; i++) {
+                        for (int j = 0; j < k; j++) {
+                            zd[i][j] = z[i][j];
+                        }
+                    }
+                    zd[1][at] = negativeNaND;
+                    INDArray labels = Nd4j.createFromArray(y);
+                    String where = "K " + k + " at " + at + (othersInfinite ? " among -inf" : "");
+                    assertBad(() -> compute(Nd4j.createFromArray(z), labels, null, PLAIN), "logits", "NaN", "row 1");
+                    assertBad(() -> path.compute(Nd4j.createFromArray(z), labels, null, PLAIN, XentKernel.Output.GRADIENT),
+                            "logits", "NaN", "row 1");
+                    assertBad(() -> compute(Nd4j.createFromArray(zd), labels.castTo(DataType.DOUBLE), null, PLAIN),
+                            "logits", "NaN", "row 1");
+                    assertTrue(Float.floatToRawIntBits(Nd4j.createFromArray(z).getFloat(1, at)) < 0, where + ": kept");
+                }
+            }
+        }
+    }
+
+    /** {@code -0.0} is a valid label (its sign bit is set, as a negative label's is): the same result as {@code +0.0}. */
+    @Test
+    void negativeZeroLabelsAreZeros() {
+        float[][] y = {{0.5f, -0f, 0.5f}, {-0f, 1, -0f}};
+        XentKernel.Result signed = path.compute(Z, Nd4j.createFromArray(y), null, PLAIN, XentKernel.Output.BOTH);
+        XentKernel.Result plain = path.compute(Z, Nd4j.createFromArray(new float[][]{{0.5f, 0, 0.5f}, {0, 1, 0}}), null,
+                PLAIN, XentKernel.Output.BOTH);
+        assertArrayEquals(TestArrays.vector(plain.loss()), TestArrays.vector(signed.loss()), 0.0);
+        assertArrayEquals(TestArrays.vector(plain.gradient().reshape(-1)),
+                TestArrays.vector(signed.gradient().reshape(-1)), 0.0);
     }
 
     @Test

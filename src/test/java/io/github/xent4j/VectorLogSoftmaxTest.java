@@ -88,4 +88,33 @@ class VectorLogSoftmaxTest {
         }
         assertTrue(VectorPaths.widths().size() >= 1);
     }
+
+    /** A NaN with the sign bit set, which the row maximum does not see, gives the ND4J path's result too. */
+    @Test
+    void nanWithTheSignBitSetGivesTheNd4jPathsResult() {
+        float nan = Float.intBitsToFloat(0xffc00000);
+        float ninf = Float.NEGATIVE_INFINITY;
+        float[][] rows = new float[4][40];
+        for (int j = 0; j < 40; j++) {
+            rows[0][j] = j % 7;
+            rows[1][j] = ninf;
+            rows[2][j] = j % 3;
+            rows[3][j] = ninf;
+        }
+        rows[0][0] = nan;
+        rows[1][1] = nan;
+        rows[2][37] = nan;
+        rows[3][39] = nan;
+        for (float[] row : rows) {
+            INDArray x = Nd4j.createFromArray(new float[][]{row, row});
+            for (KernelPath p : VectorPaths.widths()) {
+                INDArray lse = p.logSumExp(x, 1, false);
+                assertTrue(Float.isNaN(lse.getFloat(0)), p.name() + ": log-sum-exp " + lse);
+                assertArrayEquals(TestArrays.vector(Nd4jKernelPath.INSTANCE.logSoftmax(x, 1).reshape(-1)),
+                        TestArrays.vector(p.logSoftmax(x, 1).reshape(-1)), 0.0, p.name());
+                assertArrayEquals(TestArrays.vector(Nd4jKernelPath.INSTANCE.logSumExp(x, 1, false)),
+                        TestArrays.vector(lse), 0.0, p.name());
+            }
+        }
+    }
 }
