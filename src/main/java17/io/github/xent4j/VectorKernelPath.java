@@ -182,6 +182,11 @@ final class VectorKernelPath implements KernelPath {
         ((VectorKernelPath) path).rowsF.exp(x, out, jdk);
     }
 
+    /** {@code out[i] = exp(x[i])} with the exp of narrow rows ({@code x[i]} in {@code [-86, 0]}) at the path's width; for tests. */
+    static void expNarrow(KernelPath path, float[] x, float[] out) {
+        ((VectorKernelPath) path).rowsF.expNarrow(x, out);
+    }
+
     /** As {@link #exp(KernelPath, float[], float[], boolean)} in float64. */
     static void exp(KernelPath path, double[] x, double[] out, boolean jdk) {
         ((VectorKernelPath) path).rowsD.exp(x, out, jdk);

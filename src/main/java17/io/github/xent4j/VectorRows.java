@@ -36,6 +36,11 @@ interface VectorRows {
         throw new UnsupportedOperationException("float32 exp of the float64 rows");
     }
 
+    /** {@code out[i] = exp(x[i])} with the exp of rows whose range is narrow, for {@code x[i]} in {@code [-86, 0]}; float32 rows only. */
+    default void expNarrow(float[] x, float[] out) {
+        throw new UnsupportedOperationException("narrow-range exp of the float64 rows");
+    }
+
     /** As {@link #exp(float[], float[], boolean)}, float64 rows only. */
     default void exp(double[] x, double[] out, boolean jdk) {
         throw new UnsupportedOperationException("float64 exp of the float32 rows");

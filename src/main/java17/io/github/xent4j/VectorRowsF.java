@@ -120,6 +120,35 @@ final class VectorRowsF implements VectorRows {
         FloatVector s2 = (FloatVector) n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(SP, 0);
         return p.mul(s1).mul(s2);
     }
+
+    /**
+     * {@link #expUpToMax} for lanes in {@code [NARROW_MIN, 0]}, with the same bits: there
+     * {@code n >= -126}, so {@code 2^n} is one normal factor and {@code p 2^n} is rounded once, as
+     * with two factors; no clamp is needed. Six vector operations fewer.
+     */
+    private static FloatVector expNarrow(FloatVector x) {
+        FloatVector shifted = x.fma(LOG2E, SHIFT);
+        FloatVector n = shifted.sub(SHIFT);
+        FloatVector r = n.fma(FloatVector.broadcast(SP, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(SP, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f)
+                .fma(r, FloatVector.broadcast(SP, 8.3334519073E-3f))
+                .fma(r, FloatVector.broadcast(SP, 4.1665795894E-2f))
+                .fma(r, FloatVector.broadcast(SP, 1.6666665459E-1f))
+                .fma(r, FloatVector.broadcast(SP, 5.0000001201E-1f));
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector ni = ((IntVector) shifted.reinterpretShape(SPI, 0)).sub(SHIFT_BITS);
+        return p.mul((FloatVector) ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(SP, 0));
+    }
+
+    /** The lower end of {@link #expNarrow}'s range: {@code round(-86 log2 e) = -124}, two binades above float32's normal range. */
+    private static final float NARROW_MIN = -86f;
+
+    /** Whether every {@code (z - m) / t} of a row with maximum {@code m} and minimum {@code min} is at least {@link #NARROW_MIN}. */
+    private static boolean narrowRange(float m, float min, double t) {
+        // in float64, with room for the rounding of (z - m) * (1 / t) in float32
+        return ((double) m - min) / t <= -NARROW_MIN * 0.999;
+    }
     // exp-end
 
     @Override
@@ -132,6 +161,17 @@ final class VectorRowsF implements VectorRows {
         for (; i < x.length; i++) {
             FloatVector v = FloatVector.broadcast(SP, x[i]);
             out[i] = (jdk ? v.lanewise(VectorOperators.EXP) : exp(v)).lane(0);
+        }
+    }
+
+    @Override
+    public void expNarrow(float[] x, float[] out) {
+        int i = 0;
+        for (; i + L <= x.length; i += L) {
+            expNarrow(FloatVector.fromArray(SP, x, i)).intoArray(out, i);
+        }
+        for (; i < x.length; i++) {
+            out[i] = expNarrow(FloatVector.broadcast(SP, x[i])).lane(0);
         }
     }
 
@@ -228,10 +268,12 @@ final class VectorRowsF implements VectorRows {
                     ra = plainA;                           // y holds w y' now
                     rb = plainB;
                 }
-                float m = rowMax(z, o, kp);
+                long extremes = rowExtremes(z, o, k, kp);
+                float m = maxOf(extremes);
                 if (!Float.isFinite(m)) {
                     return row;                            // NaN, +inf, or every logit -inf
                 }
+                boolean narrow = narrowRange(m, minOf(extremes), t);
                 // the padding becomes maxima with label 0: exp = 1, excluded from the sum, not counted
                 padLastVector(z, o, k, kp, m);
                 // w y' = y without class weights and smoothing; else in an array of its own (y stays
@@ -243,7 +285,7 @@ final class VectorRowsF implements VectorRows {
                     }
                     wy = weighted;
                 }
-                int maxima = rowSums(z, wy, g, o, kp, m, invT, sums, lanes) - (kp - k);
+                int maxima = rowSums(z, wy, g, o, kp, m, invT, narrow, sums, lanes) - (kp - k);
                 double sumNonMax = sums[0];
                 double labelSum = sums[1];
                 double dot = sums[2];
@@ -312,7 +354,8 @@ final class VectorRowsF implements VectorRows {
             stage(x, xOff + r0 * k, z, raw, nr, k, kp, Float.NEGATIVE_INFINITY);
             for (int r = 0; r < nr; r++) {
                 int o = r * kp;
-                float m = rowMax(z, o, kp);
+                long extremes = rowExtremes(z, o, k, kp);
+                float m = maxOf(extremes);
                 if (!Float.isFinite(m)) {
                     if (m != Float.NEGATIVE_INFINITY || !allNegativeInfinity(z, o, k)) {
                         return false;                      // NaN or +inf: the ND4J path defines those
@@ -326,7 +369,8 @@ final class VectorRowsF implements VectorRows {
                     continue;
                 }
                 padLastVector(z, o, k, kp, m);
-                int maxima = rowSums(z, noLabels, g, o, kp, m, 1f, sums, lanes) - (kp - k);
+                int maxima = rowSums(z, noLabels, g, o, kp, m, 1f, narrowRange(m, minOf(extremes), 1), sums,
+                        lanes) - (kp - k);
                 if (Double.isNaN(sums[0])) {
                     return false;                          // a NaN that rowMax does not see
                 }
@@ -403,25 +447,53 @@ final class VectorRowsF implements VectorRows {
     }
 
     /**
-     * Pass 1: the row's maximum, NaN if it holds a NaN with the sign bit clear; a NaN with the sign
-     * bit set is not seen here (pass 2's sum of exponentials is NaN then).
+     * Pass 1: the row's maximum and minimum, as the keys of {@link #orderedBits} packed into one
+     * long ({@link #maxOf}, {@link #minOf}); the maximum is NaN if the row holds a NaN with the
+     * sign bit clear, and a NaN with the sign bit set is not seen here (pass 2's sum of
+     * exponentials is NaN then). The minimum is over the row's {@code k} entries (not its
+     * {@code -inf} padding), for the choice of exp in pass 2.
      *
-     * <p>The maximum is taken over the bits as integers ordered like the floats ({@link #orderedBits}):
-     * the same result as {@code max} for every other value, -0.0 below +0.0 included, and a
-     * quarter of the cost of a float {@code reduceLanes(MAX)}, which handles NaN lane by lane.
+     * <p>Taken over the bits as integers ordered like the floats: the same result as {@code max}
+     * and {@code min} for every other value, -0.0 below +0.0 included, and a quarter of the cost
+     * of a float {@code reduceLanes(MAX)}, which handles NaN lane by lane.
      */
-    private static float rowMax(float[] z, int o, int kp) {
-        IntVector acc0 = IntVector.broadcast(SPI, Integer.MIN_VALUE);
-        IntVector acc1 = acc0;
+    private static long rowExtremes(float[] z, int o, int k, int kp) {
+        IntVector max0 = IntVector.broadcast(SPI, Integer.MIN_VALUE);
+        IntVector max1 = max0;
+        IntVector min0 = IntVector.broadcast(SPI, Integer.MAX_VALUE);
+        IntVector min1 = min0;
+        int last = kp - L;
         int i = 0;
-        for (; i + L < kp; i += 2 * L) {
-            acc0 = acc0.max(orderedBits(FloatVector.fromArray(SP, z, o + i)));
-            acc1 = acc1.max(orderedBits(FloatVector.fromArray(SP, z, o + i + L)));
+        for (; i + L < last; i += 2 * L) {
+            IntVector b0 = orderedBits(FloatVector.fromArray(SP, z, o + i));
+            IntVector b1 = orderedBits(FloatVector.fromArray(SP, z, o + i + L));
+            max0 = max0.max(b0);
+            max1 = max1.max(b1);
+            min0 = min0.min(b0);
+            min1 = min1.min(b1);
         }
-        if (i < kp) {
-            acc0 = acc0.max(orderedBits(FloatVector.fromArray(SP, z, o + i)));
+        if (i < last) {
+            IntVector b0 = orderedBits(FloatVector.fromArray(SP, z, o + i));
+            max0 = max0.max(b0);
+            min0 = min0.min(b0);
         }
-        int m = acc0.max(acc1).reduceLanes(VectorOperators.MAX);
+        IntVector b = orderedBits(FloatVector.fromArray(SP, z, o + last));
+        max0 = max0.max(b);
+        min0 = min0.min(b.blend(Integer.MAX_VALUE, SPI.indexInRange(last, k).not()));
+        int max = max0.max(max1).reduceLanes(VectorOperators.MAX);
+        int min = min0.min(min1).reduceLanes(VectorOperators.MIN);
+        return ((long) max << 32) | (min & 0xffffffffL);
+    }
+
+    /** The maximum of {@link #rowExtremes}. */
+    private static float maxOf(long extremes) {
+        int m = (int) (extremes >> 32);
+        return Float.intBitsToFloat(m ^ ((m >> 31) & 0x7fffffff));
+    }
+
+    /** The minimum of {@link #rowExtremes}. */
+    private static float minOf(long extremes) {
+        int m = (int) extremes;
         return Float.intBitsToFloat(m ^ ((m >> 31) & 0x7fffffff));
     }
 
@@ -451,7 +523,7 @@ final class VectorRowsF implements VectorRows {
      * @param lanes scratch of at least {@code 3 L} elements
      */
     private static int rowSums(float[] z, float[] wy, float[] g, int o, int kp, float m,
-                               float invT, double[] sums, float[] lanes) {
+                               float invT, boolean narrow, double[] sums, float[] lanes) {
         double sumNonMax = 0;
         double labelSum = 0;
         double dot = 0;
@@ -466,7 +538,8 @@ final class VectorRowsF implements VectorRows {
             IntVector vn = IntVector.zero(SPI);
             for (; i < end; i += L) {
                 FloatVector u = FloatVector.fromArray(SP, z, o + i).sub(m).mul(invT);
-                FloatVector e = expUpToMax(u);
+                // the same bits either way (see narrowRange); the branch is the same for the whole loop
+                FloatVector e = narrow ? expNarrow(u) : expUpToMax(u);
                 e.intoArray(g, o + i);
                 VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
                 maxima += top.trueCount();

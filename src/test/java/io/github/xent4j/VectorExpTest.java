@@ -22,6 +22,41 @@ class VectorExpTest {
         return Math.abs(got - exact) / ulp;
     }
 
+    /**
+     * Rows whose logits span at most 86 / t use an exp without the clamp and with one power-of-two
+     * factor: it must give the same bits as the full exp over its whole range (every 251st float
+     * from -0 down to -86, both ends included, 4.4 million arguments).
+     */
+    @Test
+    void float32NarrowRangeExpHasTheFullExpsBits() {
+        for (KernelPath p : VectorPaths.widths()) {
+            float[] x = new float[1 << 16];
+            float[] full = new float[x.length];
+            float[] narrow = new float[x.length];
+            long last = Float.floatToRawIntBits(-86f) & 0xffffffffL;
+            long count = 0;
+            for (long b = 0x80000000L; b <= last; ) {
+                int m = 0;
+                for (; m < x.length && b <= last; m++, b += 251) {
+                    x[m] = Float.intBitsToFloat((int) b);
+                }
+                if (b > last && m < x.length) {
+                    x[m++] = -86f;
+                }
+                java.util.Arrays.fill(x, m, x.length, 0f);
+                VectorPaths.exp(p, x, full, false);
+                VectorPaths.expNarrow(p, x, narrow);
+                for (int i = 0; i < m; i++) {
+                    if (Float.floatToRawIntBits(full[i]) != Float.floatToRawIntBits(narrow[i])) {
+                        assertEquals(full[i], narrow[i], p.name() + ": exp(" + x[i] + ")");
+                    }
+                }
+                count += m;
+            }
+            assertTrue(count > 4_000_000, "arguments tested: " + count);
+        }
+    }
+
     @Test
     void float32ExpIsWithinTwoUlpsEverywhere() {
         // every 997th float from -0 down to -110 and from +0 up to 95 (all exponents, 2.2 million

@@ -53,6 +53,15 @@ final class VectorPaths {
         invokeExp(p, double[].class, x, out, jdk);
     }
 
+    static void expNarrow(KernelPath p, float[] x, float[] out) {
+        try {
+            Class.forName(KernelPaths.VECTOR_CLASS).getDeclaredMethod("expNarrow", KernelPath.class, float[].class,
+                    float[].class).invoke(null, p, x, out);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static void invokeExp(KernelPath p, Class<?> array, Object x, Object out, boolean jdk) {
         try {
             Class.forName(KernelPaths.VECTOR_CLASS).getDeclaredMethod("exp", KernelPath.class, array, array, boolean.class)
