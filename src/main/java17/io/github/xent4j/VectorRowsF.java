@@ -104,15 +104,7 @@ final class VectorRowsF implements VectorRows {
     private static FloatVector expUpToMax(FloatVector x) {
         x = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN));
         FloatVector shifted = x.fma(LOG2E, SHIFT);
-        FloatVector n = shifted.sub(SHIFT);
-        FloatVector r = n.fma(FloatVector.broadcast(SP, -LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(SP, -LN2_LO), r);
-        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f)
-                .fma(r, FloatVector.broadcast(SP, 8.3334519073E-3f))
-                .fma(r, FloatVector.broadcast(SP, 4.1665795894E-2f))
-                .fma(r, FloatVector.broadcast(SP, 1.6666665459E-1f))
-                .fma(r, FloatVector.broadcast(SP, 5.0000001201E-1f));
-        p = p.mul(r.mul(r)).add(r).add(1f);
+        FloatVector p = expOfRemainder(x, shifted);
         IntVector ni = ((IntVector) shifted.reinterpretShape(SPI, 0)).sub(SHIFT_BITS);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         IntVector n2 = ni.sub(n1);
@@ -121,13 +113,8 @@ final class VectorRowsF implements VectorRows {
         return p.mul(s1).mul(s2);
     }
 
-    /**
-     * {@link #expUpToMax} for lanes in {@code [NARROW_MIN, 0]}, with the same bits: there
-     * {@code n >= -126}, so {@code 2^n} is one normal factor and {@code p 2^n} is rounded once, as
-     * with two factors; no clamp is needed. Six vector operations fewer.
-     */
-    private static FloatVector expNarrow(FloatVector x) {
-        FloatVector shifted = x.fma(LOG2E, SHIFT);
+    /** {@code exp(r)} for {@code r = x - n ln 2}, {@code n = shifted - SHIFT}: both exps' reduction and polynomial. */
+    private static FloatVector expOfRemainder(FloatVector x, FloatVector shifted) {
         FloatVector n = shifted.sub(SHIFT);
         FloatVector r = n.fma(FloatVector.broadcast(SP, -LN2_HI), x);
         r = n.fma(FloatVector.broadcast(SP, -LN2_LO), r);
@@ -137,6 +124,17 @@ final class VectorRowsF implements VectorRows {
                 .fma(r, FloatVector.broadcast(SP, 1.6666665459E-1f))
                 .fma(r, FloatVector.broadcast(SP, 5.0000001201E-1f));
         p = p.mul(r.mul(r)).add(r).add(1f);
+        return p;
+    }
+
+    /**
+     * {@link #expUpToMax} for lanes in {@code [NARROW_MIN, 0]}, with the same bits: there
+     * {@code n >= -124}, so {@code 2^n} is one normal factor and {@code p 2^n} is rounded once, as
+     * with two factors; no clamp is needed. Six vector operations fewer.
+     */
+    private static FloatVector expNarrow(FloatVector x) {
+        FloatVector shifted = x.fma(LOG2E, SHIFT);
+        FloatVector p = expOfRemainder(x, shifted);
         IntVector ni = ((IntVector) shifted.reinterpretShape(SPI, 0)).sub(SHIFT_BITS);
         return p.mul((FloatVector) ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(SP, 0));
     }
