@@ -42,10 +42,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code p_k = e_k / (1 + r + c - 1)}, the row scalars rounded once to the compute type.
  *
  * <h2>Validation</h2>
- * NaN and {@code +inf} logits and all {@code -inf} rows make the row maximum non-finite,
- * negative labels its smallest label, NaN or infinite labels its label sum, bad class ids and
- * mask values fail while they are read: only then does {@link InputChecks#diagnoseValues} search
- * the inputs for the message. Masked rows and {@code ignoreIndex} rows are never read.
+ * NaN and {@code +inf} logits and all {@code -inf} rows make the row maximum non-finite (a NaN
+ * with the sign bit set, in float32, the sum of exponentials), negative labels set a sign bit in
+ * the OR of the labels' bits (then the row is searched for one), NaN or infinite labels make the
+ * label sum non-finite, bad class ids and mask values fail while they are read: only then does
+ * {@link InputChecks#diagnoseValues} search the inputs for the message. Masked rows and {@code ignoreIndex} rows are never read.
  *
  * <h2>Threads</h2>
  * Inputs of at least {@value #PARALLEL_MIN_ELEMENTS} elements are split by rows over

@@ -523,14 +523,14 @@ final class VectorRowsD implements VectorRows {
 
     /** {@code wy = y a + b} (the weighted smoothed labels) of a row; true if a label is negative. */
     private static boolean weightedLabels(double[] y, double[] a, double[] b, double[] wy, int o, int kp) {
-        DoubleVector negative = DoubleVector.zero(SP);
+        LongVector signs = LongVector.zero(SPI);
         for (int i = 0; i < kp; i += L) {
             DoubleVector yv = DoubleVector.fromArray(SP, y, o + i);
-            negative = negative.add(yv.abs().sub(yv));
+            signs = signs.or((LongVector) yv.reinterpretShape(SPI, 0));
             yv.fma(DoubleVector.fromArray(SP, a, i), DoubleVector.fromArray(SP, b, i)).intoArray(wy, o + i);
         }
-        // > 0 only with a negative label (NaN labels make S NaN, found there)
-        return negative.reduceLanes(VectorOperators.ADD) > 0;
+        // a sign bit is set by negative labels, -0.0 and some NaNs (those make S NaN, found there)
+        return signs.reduceLanes(VectorOperators.OR) < 0 && hasNegative(y, o, kp);
     }
 
     /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */

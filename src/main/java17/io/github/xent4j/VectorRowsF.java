@@ -654,14 +654,14 @@ final class VectorRowsF implements VectorRows {
 
     /** {@code wy = y a + b} (the weighted smoothed labels) of a row; true if a label is negative. */
     private static boolean weightedLabels(float[] y, float[] a, float[] b, float[] wy, int o, int kp) {
-        FloatVector negative = FloatVector.zero(SP);
+        IntVector signs = IntVector.zero(SPI);
         for (int i = 0; i < kp; i += L) {
             FloatVector yv = FloatVector.fromArray(SP, y, o + i);
-            negative = negative.add(yv.abs().sub(yv));
+            signs = signs.or((IntVector) yv.reinterpretShape(SPI, 0));
             yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i)).intoArray(wy, o + i);
         }
-        // > 0 only with a negative label (NaN labels make S NaN, found there)
-        return negative.reduceLanes(VectorOperators.ADD) > 0;
+        // a sign bit is set by negative labels, -0.0 and some NaNs (those make S NaN, found there)
+        return signs.reduceLanes(VectorOperators.OR) < 0 && hasNegative(y, o, kp);
     }
 
     /** Pass 3: {@code g = tw * (p * S - w y') + zcw * p} with {@code p = e * invSum}, in place over e. */
