@@ -44,6 +44,12 @@ final class VectorJob {
     /** Whether {@code a}, {@code b} are 1 and 0 (no class weights, no smoothing). */
     boolean plainLabels;
 
+    /**
+     * Whether rows of few classes may run several at a time, one per lane (the float32 rows);
+     * off only in tests that compare with row-by-row results.
+     */
+    boolean columnRows = true;
+
     double temperature;
     double zLoss;
     double labelSmoothing;

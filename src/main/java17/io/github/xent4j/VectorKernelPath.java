@@ -71,13 +71,20 @@ final class VectorKernelPath implements KernelPath {
     /** Fixed thread count, or 0 for ND4J's {@code maxMasterThreads()} at each call. */
     private final int threads;
     private final long parallelMinElements;
+    /** Whether rows of few classes may run several at a time, one per lane (off only in tests). */
+    private final boolean columnRows;
 
     private VectorKernelPath(String name, int bits, int threads, long parallelMinElements) {
+        this(name, bits, threads, parallelMinElements, true);
+    }
+
+    private VectorKernelPath(String name, int bits, int threads, long parallelMinElements, boolean columnRows) {
         this.name = name;
         this.rowsF = define("VectorRowsF", bits);
         this.rowsD = define("VectorRowsD", bits);
         this.threads = threads;
         this.parallelMinElements = parallelMinElements;
+        this.columnRows = columnRows;
     }
 
     /**
@@ -119,6 +126,16 @@ final class VectorKernelPath implements KernelPath {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         return new VectorKernelPath("vector-" + bits + "-t" + threads, bits, threads, parallelMinElements);
+    }
+
+    /**
+     * {@link #create(int, int, long)} whose rows always run one by one, never several at a time
+     * in lanes: for tests that compare the two layouts.
+     */
+    public static KernelPath createRowByRow(int bits, int threads, long parallelMinElements) {
+        create(bits, threads, parallelMinElements);
+        return new VectorKernelPath("vector-" + bits + "-t" + threads + "-rows", bits, threads, parallelMinElements,
+                false);
     }
 
     private static int checkedBits() {
@@ -176,6 +193,18 @@ final class VectorKernelPath implements KernelPath {
         } catch (Throwable e) {
             throw new IllegalStateException("defining " + simpleName + " failed", e);
         }
+    }
+
+    /**
+     * How many rows the path runs at a time (1: row by row) for a batch of {@code k} classes in
+     * the compute type {@code dbl ? float64 : float32}, without a per-output mask; for tests.
+     */
+    static int rowGroup(KernelPath path, boolean dbl, int k) {
+        VectorKernelPath p = (VectorKernelPath) path;
+        VectorJob job = new VectorJob();
+        job.k = k;
+        job.columnRows = p.columnRows;
+        return (dbl ? p.rowsD : p.rowsF).rowGroup(job);
     }
 
     /** {@code out[i] = exp(x[i])} with the kernel's exp at the path's width ({@code jdk}: {@code lanewise(EXP)}); for tests. */
@@ -256,6 +285,7 @@ final class VectorKernelPath implements KernelPath {
         job.zLoss = options.zLoss();
         job.labelSmoothing = options.labelSmoothing();
         job.gradient = output.gradient;
+        job.columnRows = columnRows;
         job.rowLoss = new double[n];
 
         INDArray z = dense(logits.castTo(ct));
@@ -377,14 +407,21 @@ final class VectorKernelPath implements KernelPath {
             return rows.crossEntropy(job, 0, n);
         }
         tasks = Math.min(tasks, n);
+        // splits at multiples of the row group: each row computed as on one thread
+        int group = rows.rowGroup(job);
+        int[] bounds = new int[tasks + 1];
+        for (int c = 1; c < tasks; c++) {
+            bounds[c] = (int) ((long) n * c / tasks) / group * group;
+        }
+        bounds[tasks] = n;
         @SuppressWarnings("unchecked")
         ForkJoinTask<Integer>[] forked = new ForkJoinTask[tasks];
         for (int c = 1; c < tasks; c++) {
-            int from = (int) ((long) n * c / tasks);
-            int to = (int) ((long) n * (c + 1) / tasks);
+            int from = bounds[c];
+            int to = bounds[c + 1];
             forked[c] = ForkJoinTask.adapt(() -> rows.crossEntropy(job, from, to)).fork();
         }
-        int bad = rows.crossEntropy(job, 0, (int) ((long) n / tasks));
+        int bad = rows.crossEntropy(job, 0, bounds[1]);
         for (int c = 1; c < tasks; c++) {
             int b = forked[c].join();
             if (bad < 0 && b >= 0) {

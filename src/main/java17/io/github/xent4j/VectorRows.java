@@ -20,6 +20,15 @@ interface VectorRows {
     int crossEntropy(VectorJob job, int from, int to);
 
     /**
+     * The rows of this job run in groups of this many (1: one by one): a range of rows handed to
+     * {@link #crossEntropy} on another thread should start at a multiple of it, so that every row
+     * is computed the same way whatever the split.
+     */
+    default int rowGroup(VectorJob job) {
+        return 1;
+    }
+
+    /**
      * Log-softmax (or, with {@code sumOnly}, log-sum-exp) of {@code n} rows of {@code k}
      * contiguous elements of a float32 buffer (float64 for the float64 rows) into {@code out}
      * ({@code n * k} elements, or {@code n}); a row that is all {@code -inf} gives {@code -inf}.

@@ -206,6 +206,37 @@ final class VectorRowsF implements VectorRows {
 
     @Override
     public int crossEntropy(VectorJob job, int from, int to) {
+        if (job.columnRows && columns(job)) {
+            ColumnScratch c = columnScratch();
+            int end = from + (to - from) / L * L;
+            for (int r0 = from; r0 < end; r0 += L) {
+                if (!columnBlock(job, r0, c)) {
+                    // an unusual row in the block: the block again row by row, which validates,
+                    // handles every special case and overwrites all of the block's results
+                    int bad = rowByRow(job, r0, r0 + L);
+                    if (bad >= 0) {
+                        return bad;
+                    }
+                }
+            }
+            from = end;
+        }
+        return rowByRow(job, from, to);
+    }
+
+    @Override
+    public int rowGroup(VectorJob job) {
+        return job.columnRows && columns(job) ? L : 1;
+    }
+
+    /** Whether the job's rows run {@code L} at a time ({@link #columnBlock}), all but the last {@code n mod L}. */
+    private static boolean columns(VectorJob job) {
+        // 4 lanes: the float64 lane sums below are slow where F2D is not compiled to SIMD
+        return WIDE && job.k <= COLUMN_MAX_K && job.availF == null;
+    }
+
+    /** Rows of the fused kernel, one at a time (the padded row layout of the class comment). */
+    private int rowByRow(VectorJob job, int from, int to) {
         int k = job.k;
         // rows are padded to whole vectors: kp elements apart in the scratch arrays
         int kp = (k + L - 1) / L * L;
@@ -332,6 +363,224 @@ final class VectorRowsF implements VectorRows {
             }
         }
         return -1;
+    }
+
+    /**
+     * Rows of at most this many classes run {@code L} at a time, one row per lane: 16 at 512 bits,
+     * 12 at 256 (measured: from there on, whole vectors per row cost as little).
+     */
+    private static final int COLUMN_MAX_K = Math.min(16, 3 * L / 2);
+    private static final ThreadLocal<ColumnScratch> COLUMNS = new ThreadLocal<>();
+
+    private static ColumnScratch columnScratch() {
+        ColumnScratch c = COLUMNS.get();
+        if (c == null) {
+            c = new ColumnScratch(L, COLUMN_MAX_K);
+            COLUMNS.set(c);
+        }
+        return c;
+    }
+
+    /**
+     * The {@code L} rows from {@code r0} with one row per lane, for rows too short for whole
+     * vectors to pay: per row, the row path spends most of its time in reductions across lanes
+     * (maximum, minimum, sums), which here are lane-wise operations over the classes. The same
+     * math as {@link #rowByRow}: the same {@code u}, exponentials and gradient expression; the
+     * sums are taken in float64 lanes in class order. Masked rows (weight 0) are copied as zeros
+     * and give loss 0 and gradient 0, as there.
+     *
+     * @return false, with the block's results partly written, if a row needs anything but the
+     *         common case (an invalid value, a {@code -inf} logit under a zero label, tiny label
+     *         sums, a sign bit in a label, scalars beyond float32's range): {@link #rowByRow} then
+     *         redoes the block
+     */
+    private static boolean columnBlock(VectorJob job, int r0, ColumnScratch c) {
+        // in phases that pass arrays, not vectors: as one method it exceeds what C2 inlines, and
+        // the vector operations left as calls allocate every result
+        int k = job.k;
+        columnStage(job, r0, c);
+        if (!columnExtremes(c.z, k, c)) {
+            return false;                                  // NaN, +inf, or a row all -inf
+        }
+        double t = job.temperature;
+        boolean narrow = true;
+        for (int j = 0; j < L; j++) {
+            narrow &= narrowRange(c.max[j], c.min[j], t);
+        }
+        if (!columnSums(c, k, (float) (1.0 / t), narrow, job.plainLabels, job.aF, job.bF)) {
+            return false;                                  // a negative label, or -0.0
+        }
+        if (!columnLosses(job, r0, c)) {
+            return false;
+        }
+        if (job.gradient) {
+            columnGradient(c, k, job.plainLabels, job.aF, job.bF);
+            float[] raw = c.raw;
+            float[] et = c.e;
+            for (int j = 0; j < L; j++) {
+                for (int i = 0; i < k; i++) {
+                    raw[j * k + i] = et[i * L + j];
+                }
+            }
+            job.gradF.put(job.gradOff + r0 * k, raw, 0, L * k);
+        }
+        return true;
+    }
+
+    /** Class-major copies of the block's logits and labels; masked rows as zeros. */
+    private static void columnStage(VectorJob job, int r0, ColumnScratch c) {
+        int k = job.k;
+        float[] raw = c.raw;
+        double[] rowWeight = job.rowWeight;
+        // by gathers: scalar stores followed by vector loads of the same memory stall on store
+        // forwarding
+        int[] rowStarts = c.rowStarts;
+        if (rowStarts[1] != k) {
+            for (int j = 0; j < L; j++) {
+                rowStarts[j] = j * k;
+            }
+        }
+        VectorMask<Float> masked = SP.maskAll(false);
+        if (rowWeight != null) {
+            for (int j = 0; j < L; j++) {
+                c.masked[j] = rowWeight[r0 + j] == 0;
+            }
+            masked = VectorMask.fromArray(SP, c.masked, 0);
+        }
+        job.zF.get(job.zOff + r0 * k, raw, 0, L * k);
+        for (int i = 0; i < k; i++) {
+            FloatVector.fromArray(SP, raw, i, rowStarts, 0).blend(0f, masked).intoArray(c.z, i * L);
+        }
+        if (job.classIds == null) {
+            job.yF.get(job.yOff + r0 * k, raw, 0, L * k);
+            for (int i = 0; i < k; i++) {
+                FloatVector.fromArray(SP, raw, i, rowStarts, 0).blend(0f, masked).intoArray(c.y, i * L);
+            }
+        } else {
+            // one-hot columns from the ids (a masked row's id may be anything)
+            IntVector ids = IntVector.fromArray(SPI, job.classIds, r0);
+            VectorMask<Integer> keep = masked.cast(SPI).not();
+            FloatVector one = FloatVector.broadcast(SP, 1f);
+            for (int i = 0; i < k; i++) {
+                FloatVector.zero(SP).blend(one, ids.compare(VectorOperators.EQ, i).and(keep).cast(SP)).intoArray(c.y, i * L);
+            }
+        }
+    }
+
+    /** Pass 1 of a block, over the ordered bits as in {@link #rowExtremes}; false if a row's maximum is not finite. */
+    private static boolean columnExtremes(float[] zt, int k, ColumnScratch c) {
+        IntVector mx = IntVector.broadcast(SPI, Integer.MIN_VALUE);
+        IntVector mn = IntVector.broadcast(SPI, Integer.MAX_VALUE);
+        for (int i = 0; i < k; i++) {
+            IntVector bits = orderedBits(FloatVector.fromArray(SP, zt, i * L));
+            mx = mx.max(bits);
+            mn = mn.min(bits);
+        }
+        FloatVector m = orderedBits(mx.reinterpretAsFloats()).reinterpretAsFloats();
+        m.intoArray(c.max, 0);
+        orderedBits(mn.reinterpretAsFloats()).reinterpretAsFloats().intoArray(c.min, 0);
+        return m.test(VectorOperators.IS_FINITE).allTrue();
+    }
+
+    /**
+     * Pass 2 of a block: {@code e} (kept for pass 3), and per row the sum of the non-maximal
+     * {@code e}, the count of maxima, {@code S} and {@code sum w y' u}, in float64 lanes in class
+     * order; false if a label has its sign bit set.
+     */
+    private static boolean columnSums(ColumnScratch c, int k, float invT, boolean narrow, boolean plain,
+                                      float[] a, float[] b) {
+        float[] zt = c.z;
+        float[] yt = c.y;
+        float[] et = c.e;
+        FloatVector m = FloatVector.fromArray(SP, c.max, 0);
+        DoubleVector e0 = DoubleVector.zero(SPD);
+        DoubleVector e1 = e0;
+        DoubleVector s0 = e0;
+        DoubleVector s1 = e0;
+        DoubleVector d0 = e0;
+        DoubleVector d1 = e0;
+        IntVector maxima = IntVector.zero(SPI);
+        IntVector signs = maxima;
+        for (int i = 0; i < k; i++) {
+            FloatVector u = FloatVector.fromArray(SP, zt, i * L).sub(m).mul(invT);
+            FloatVector e = narrow ? expNarrow(u) : expUpToMax(u);
+            e.intoArray(et, i * L);
+            VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
+            maxima = maxima.add(1, top.cast(SPI));
+            FloatVector nonMax = e.blend(0f, top);
+            e0 = e0.add((DoubleVector) nonMax.convertShape(VectorOperators.F2D, SPD, 0));
+            e1 = e1.add((DoubleVector) nonMax.convertShape(VectorOperators.F2D, SPD, 1));
+            FloatVector yv = FloatVector.fromArray(SP, yt, i * L);
+            signs = signs.or((IntVector) yv.reinterpretShape(SPI, 0));
+            FloatVector wy = plain ? yv : yv.fma(a[i], b[i]);
+            s0 = s0.add((DoubleVector) wy.convertShape(VectorOperators.F2D, SPD, 0));
+            s1 = s1.add((DoubleVector) wy.convertShape(VectorOperators.F2D, SPD, 1));
+            FloatVector p = wy.mul(u);
+            d0 = d0.add((DoubleVector) p.convertShape(VectorOperators.F2D, SPD, 0));
+            d1 = d1.add((DoubleVector) p.convertShape(VectorOperators.F2D, SPD, 1));
+        }
+        e0.intoArray(c.sumNonMax, 0);
+        e1.intoArray(c.sumNonMax, L / 2);
+        s0.intoArray(c.labelSum, 0);
+        s1.intoArray(c.labelSum, L / 2);
+        d0.intoArray(c.dot, 0);
+        d1.intoArray(c.dot, L / 2);
+        maxima.intoArray(c.maxima, 0);
+        return !signs.compare(VectorOperators.LT, 0).anyTrue();
+    }
+
+    /**
+     * The block's losses, and the factors of pass 3, as in {@link #rowByRow}; false if a row
+     * needs one of its special cases.
+     */
+    private static boolean columnLosses(VectorJob job, int r0, ColumnScratch c) {
+        double[] rowWeight = job.rowWeight;
+        double t = job.temperature;
+        double lambda = job.zLoss;
+        for (int j = 0; j < L; j++) {
+            int row = r0 + j;
+            double w = rowWeight == null ? 1 : rowWeight[row];
+            if (w == 0) {
+                job.rowLoss[row] = 0;
+                c.c[j] = 0f;                               // gradient e * 0 + w y' * -0 = +0
+                c.minusTw[j] = -0f;
+                continue;
+            }
+            double sumNonMax = c.sumNonMax[j];
+            double labelSum = c.labelSum[j];
+            double dot = c.dot[j];
+            if (!Float.isFinite((float) labelSum) || Double.isNaN(sumNonMax) || !Double.isFinite(dot)
+                    || (labelSum > 0 && labelSum < TINY_LABEL_SUM)) {
+                return false;
+            }
+            double rest = sumNonMax + (c.maxima[j] - 1);
+            double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+            double lse = c.max[j] / t + logSum;
+            job.rowLoss[row] = w * (t * t * (labelSum * logSum - dot) + lambda * lse * lse);
+            if (job.gradient) {
+                double zc = 2 * lambda / t * lse;
+                float cj = (float) ((t * labelSum + zc) * w / (1 + rest));
+                if (!Float.isFinite((float) (t * w * labelSum)) || !Float.isFinite(cj)) {
+                    return false;
+                }
+                c.c[j] = cj;
+                c.minusTw[j] = -(float) (t * w);
+            }
+        }
+        return true;
+    }
+
+    /** Pass 3 of a block: {@code g = e c - t w y'} over {@code e}, as {@link #rowGradientFused}. */
+    private static void columnGradient(ColumnScratch c, int k, boolean plain, float[] a, float[] b) {
+        float[] yt = c.y;
+        float[] et = c.e;
+        FloatVector cv = FloatVector.fromArray(SP, c.c, 0);
+        FloatVector minusTw = FloatVector.fromArray(SP, c.minusTw, 0);
+        for (int i = 0; i < k; i++) {
+            FloatVector yv = FloatVector.fromArray(SP, yt, i * L);
+            FloatVector wy = plain ? yv : yv.fma(a[i], b[i]);
+            FloatVector.fromArray(SP, et, i * L).fma(cv, wy.mul(minusTw)).intoArray(et, i * L);
+        }
     }
 
     @Override

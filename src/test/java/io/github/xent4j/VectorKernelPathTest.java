@@ -42,11 +42,17 @@ class VectorKernelPathTest {
 
     /** A random input: types, shapes around the vector lengths, options, label and mask kinds, -inf. */
     static VectorPaths.INDArrayCase randomCase(Random rnd, String name) {
+        return randomCase(rnd, name, 0);
+    }
+
+    /** {@link #randomCase(Random, String)} with {@code rows} rows (0: 1 to 9, drawn). */
+    static VectorPaths.INDArrayCase randomCase(Random rnd, String name, int rows) {
         DataType[] types = {DataType.FLOAT, DataType.FLOAT, DataType.FLOAT, DataType.DOUBLE, DataType.HALF};
         DataType type = types[rnd.nextInt(types.length)];
         int[] ks = {1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257};
         int k = ks[rnd.nextInt(ks.length)];
-        int n = 1 + rnd.nextInt(9);
+        int drawn = 1 + rnd.nextInt(9);
+        int n = rows > 0 ? rows : drawn;
         XentOptions o = OptionSets.of(OptionSets.NAMES[rnd.nextInt(OptionSets.NAMES.length)], k, rnd);
         double scale = type == DataType.HALF ? 3 : new double[]{0.1, 3, 30}[rnd.nextInt(3)];
         double[][] z = TestArrays.normal(rnd, n, k, scale);

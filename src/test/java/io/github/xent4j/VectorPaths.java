@@ -44,6 +44,28 @@ final class VectorPaths {
         }
     }
 
+    /** {@code VectorKernelPath.createRowByRow(bits, 1, 0)}: rows never run several at a time in lanes. */
+    static KernelPath rowByRow(int bits) {
+        try {
+            return (KernelPath) Class.forName(KernelPaths.VECTOR_CLASS).getMethod("createRowByRow", int.class, int.class,
+                    long.class).invoke(null, bits, 1, 0L);
+        } catch (InvocationTargetException e) {
+            throw new AssertionError(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** {@code VectorKernelPath.rowGroup}: how many rows of {@code k} classes the path runs at a time. */
+    static int rowGroup(KernelPath p, boolean dbl, int k) {
+        try {
+            return (int) Class.forName(KernelPaths.VECTOR_CLASS).getDeclaredMethod("rowGroup", KernelPath.class,
+                    boolean.class, int.class).invoke(null, p, dbl, k);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** The kernel's exp at the path's width ({@code jdk}: the JDK's {@code lanewise(EXP)}). */
     static void exp(KernelPath p, float[] x, float[] out, boolean jdk) {
         invokeExp(p, float[].class, x, out, jdk);
