@@ -46,10 +46,25 @@ final class VectorRowsD implements VectorRows {
      */
     private static final double TINY_LABEL_SUM = 0x1p-960;
     private static final ThreadLocal<double[][]> SCRATCH = new ThreadLocal<>();
+    /** Lane indices, for the masks of a row's last vector (see {@code VectorRowsF}). */
+    private static final double[] LANE_INDEX = laneIndex();
     private static volatile double[] ones = new double[0];
     private static volatile double[] zeros = new double[0];
 
     VectorRowsD() {
+    }
+
+    private static double[] laneIndex() {
+        double[] a = new double[L];
+        for (int j = 0; j < L; j++) {
+            a[j] = j;
+        }
+        return a;
+    }
+
+    /** The lanes of the vector at {@code from} that lie at or beyond {@code end} (at most L beyond). */
+    private static VectorMask<Double> beyond(int from, int end) {
+        return DoubleVector.fromArray(SP, LANE_INDEX, 0).compare(VectorOperators.GE, (double) (end - from));
     }
 
     private static int bits() {
@@ -355,7 +370,7 @@ final class VectorRowsD implements VectorRows {
         }
         from.get(index, raw, 0, nr * k);
         // whole vectors, the last one's lanes beyond the row replaced by pad (raw has L spare elements)
-        VectorMask<Double> beyond = SP.indexInRange(kp - L, k).not();
+        VectorMask<Double> beyond = beyond(kp - L, k);
         for (int r = 0; r < nr; r++) {
             int i = 0;
             for (; i < kp - L; i += L) {
@@ -390,7 +405,7 @@ final class VectorRowsD implements VectorRows {
     /** Sets the padding of a row ({@code o + k} to {@code o + kp}) to {@code m}: one blend of its last vector. */
     private static void padLastVector(double[] z, int o, int k, int kp, double m) {
         int last = o + kp - L;
-        DoubleVector.fromArray(SP, z, last).blend(m, SP.indexInRange(kp - L, k).not()).intoArray(z, last);
+        DoubleVector.fromArray(SP, z, last).blend(m, beyond(kp - L, k)).intoArray(z, last);
     }
 
     /** Pass 1: the row's maximum (NaN if it holds a NaN). */

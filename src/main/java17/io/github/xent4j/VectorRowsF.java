@@ -27,6 +27,10 @@ import jdk.incubator.vector.VectorSpecies;
  * are padded to whole vectors, with {@code -inf} for pass 1 and then with the row maximum and
  * label 0 (exponential 1, excluded from the sum and from the count of maxima).
  *
+ * <p>From 256 bits, rows of at most {@link #COLUMN_MAX_K} classes run {@code L} at a time, one
+ * row per lane ({@link #columnBlock}), where the reductions across lanes would cost more than the
+ * row's arithmetic; a block with an unusual row runs again row by row.
+ *
  * <p>{@link VectorRowsD} is this code with double for float, with its own exp, the float maximum
  * in pass 1 (64-bit integer maxima are slow on AVX2) and lane sums added lane by lane: the
  * Vector API has no element-generic form that compiles to SIMD instructions, so change both
@@ -55,10 +59,37 @@ final class VectorRowsF implements VectorRows {
      */
     private static final double TINY_LABEL_SUM = 0x1p-64;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
+    /**
+     * Lane indices, for the masks of a row's last vector: compared in a vector, while a
+     * species' {@code indexInRange} is computed lane by lane and allocates on JDK 17 (twice per row).
+     */
+    private static final float[] LANE_INDEX = laneIndex();
+    private static final int[] LANE_INDEX_INT = laneIndexInt();
     private static volatile float[] ones = new float[0];
     private static volatile float[] zeros = new float[0];
 
     VectorRowsF() {
+    }
+
+    private static float[] laneIndex() {
+        float[] a = new float[L];
+        for (int j = 0; j < L; j++) {
+            a[j] = j;
+        }
+        return a;
+    }
+
+    private static int[] laneIndexInt() {
+        int[] a = new int[L];
+        for (int j = 0; j < L; j++) {
+            a[j] = j;
+        }
+        return a;
+    }
+
+    /** The lanes of the vector at {@code from} that lie at or beyond {@code end} (at most L beyond). */
+    private static VectorMask<Float> beyond(int from, int end) {
+        return FloatVector.fromArray(SP, LANE_INDEX, 0).compare(VectorOperators.GE, (float) (end - from));
     }
 
     private static int bits() {
@@ -440,13 +471,10 @@ final class VectorRowsF implements VectorRows {
                 rowStarts[j] = j * k;
             }
         }
-        VectorMask<Float> masked = SP.maskAll(false);
-        if (rowWeight != null) {
-            for (int j = 0; j < L; j++) {
-                c.masked[j] = rowWeight[r0 + j] == 0;
-            }
-            masked = VectorMask.fromArray(SP, c.masked, 0);
+        for (int j = 0; j < L; j++) {
+            c.masked[j] = rowWeight != null && rowWeight[r0 + j] == 0;
         }
+        VectorMask<Float> masked = VectorMask.fromArray(SP, c.masked, 0);
         job.zF.get(job.zOff + r0 * k, raw, 0, L * k);
         for (int i = 0; i < k; i++) {
             FloatVector.fromArray(SP, raw, i, rowStarts, 0).blend(0f, masked).intoArray(c.z, i * L);
@@ -655,7 +683,7 @@ final class VectorRowsF implements VectorRows {
         }
         from.get(index, raw, 0, nr * k);
         // whole vectors, the last one's lanes beyond the row replaced by pad (raw has L spare elements)
-        VectorMask<Float> beyond = SP.indexInRange(kp - L, k).not();
+        VectorMask<Float> beyond = beyond(kp - L, k);
         for (int r = 0; r < nr; r++) {
             int i = 0;
             for (; i < kp - L; i += L) {
@@ -690,7 +718,7 @@ final class VectorRowsF implements VectorRows {
     /** Sets the padding of a row ({@code o + k} to {@code o + kp}) to {@code m}: one blend of its last vector. */
     private static void padLastVector(float[] z, int o, int k, int kp, float m) {
         int last = o + kp - L;
-        FloatVector.fromArray(SP, z, last).blend(m, SP.indexInRange(kp - L, k).not()).intoArray(z, last);
+        FloatVector.fromArray(SP, z, last).blend(m, beyond(kp - L, k)).intoArray(z, last);
     }
 
     /**
@@ -726,7 +754,8 @@ final class VectorRowsF implements VectorRows {
         }
         IntVector b = orderedBits(FloatVector.fromArray(SP, z, o + last));
         max0 = max0.max(b);
-        min0 = min0.min(b.blend(Integer.MAX_VALUE, SPI.indexInRange(last, k).not()));
+        min0 = min0.min(b.blend(Integer.MAX_VALUE, IntVector.fromArray(SPI, LANE_INDEX_INT, 0)
+                .compare(VectorOperators.GE, k - last)));
         int max = max0.max(max1).reduceLanes(VectorOperators.MAX);
         int min = min0.min(min1).reduceLanes(VectorOperators.MIN);
         return ((long) max << 32) | (min & 0xffffffffL);
