@@ -20,10 +20,6 @@ final class ColumnScratch {
     final double[] sumNonMax;
     final double[] labelSum;
     final double[] dot;
-    /** {@code j k}: where row j of the block starts in {@code raw}; set for one k at a time. */
-    final int[] rowStarts;
-    /** Which rows of the block are masked (weight 0). */
-    final boolean[] masked;
 
     ColumnScratch(int lanes, int maxClasses) {
         z = new float[maxClasses * lanes];
@@ -38,7 +34,5 @@ final class ColumnScratch {
         sumNonMax = new double[lanes];
         labelSum = new double[lanes];
         dot = new double[lanes];
-        rowStarts = new int[Math.max(2, lanes)];
-        masked = new boolean[lanes];
     }
 }

@@ -430,16 +430,8 @@ final class VectorRowsF implements VectorRows {
         // the vector operations left as calls allocate every result
         int k = job.k;
         columnStage(job, r0, c);
-        if (!columnExtremes(c.z, k, c)) {
-            return false;                                  // NaN, +inf, or a row all -inf
-        }
-        double t = job.temperature;
-        boolean narrow = true;
-        for (int j = 0; j < L; j++) {
-            narrow &= narrowRange(c.max[j], c.min[j], t);
-        }
-        if (!columnSums(c, k, (float) (1.0 / t), narrow, job.plainLabels, job.aF, job.bF)) {
-            return false;                                  // a negative label, or -0.0
+        if (!columnSums(c, k, job.temperature, job.plainLabels, job.aF, job.bF)) {
+            return false;                                  // an invalid value, or a label's sign bit
         }
         if (!columnLosses(job, r0, c)) {
             return false;
@@ -460,67 +452,71 @@ final class VectorRowsF implements VectorRows {
 
     /** Class-major copies of the block's logits and labels; masked rows as zeros. */
     private static void columnStage(VectorJob job, int r0, ColumnScratch c) {
+        // element by element: gathers (fromArray with an index map) were no faster on JDK 17, and
+        // on JDK 25 C2 sometimes left them as calls that allocate
         int k = job.k;
         float[] raw = c.raw;
+        float[] zt = c.z;
+        float[] yt = c.y;
         double[] rowWeight = job.rowWeight;
-        // by gathers: scalar stores followed by vector loads of the same memory stall on store
-        // forwarding
-        int[] rowStarts = c.rowStarts;
-        if (rowStarts[1] != k) {
-            for (int j = 0; j < L; j++) {
-                rowStarts[j] = j * k;
-            }
-        }
-        for (int j = 0; j < L; j++) {
-            c.masked[j] = rowWeight != null && rowWeight[r0 + j] == 0;
-        }
-        VectorMask<Float> masked = VectorMask.fromArray(SP, c.masked, 0);
         job.zF.get(job.zOff + r0 * k, raw, 0, L * k);
-        for (int i = 0; i < k; i++) {
-            FloatVector.fromArray(SP, raw, i, rowStarts, 0).blend(0f, masked).intoArray(c.z, i * L);
+        for (int j = 0; j < L; j++) {
+            boolean masked = rowWeight != null && rowWeight[r0 + j] == 0;
+            for (int i = 0; i < k; i++) {
+                zt[i * L + j] = masked ? 0f : raw[j * k + i];
+            }
         }
         if (job.classIds == null) {
             job.yF.get(job.yOff + r0 * k, raw, 0, L * k);
-            for (int i = 0; i < k; i++) {
-                FloatVector.fromArray(SP, raw, i, rowStarts, 0).blend(0f, masked).intoArray(c.y, i * L);
+            for (int j = 0; j < L; j++) {
+                boolean masked = rowWeight != null && rowWeight[r0 + j] == 0;
+                for (int i = 0; i < k; i++) {
+                    yt[i * L + j] = masked ? 0f : raw[j * k + i];
+                }
             }
         } else {
-            // one-hot columns from the ids (a masked row's id may be anything)
-            IntVector ids = IntVector.fromArray(SPI, job.classIds, r0);
-            VectorMask<Integer> keep = masked.cast(SPI).not();
-            FloatVector one = FloatVector.broadcast(SP, 1f);
-            for (int i = 0; i < k; i++) {
-                FloatVector.zero(SP).blend(one, ids.compare(VectorOperators.EQ, i).and(keep).cast(SP)).intoArray(c.y, i * L);
+            Arrays.fill(yt, 0, k * L, 0f);
+            for (int j = 0; j < L; j++) {
+                if (rowWeight[r0 + j] != 0) {              // a masked row's id may be anything
+                    yt[job.classIds[r0 + j] * L + j] = 1f;
+                }
             }
         }
-    }
-
-    /** Pass 1 of a block, over the ordered bits as in {@link #rowExtremes}; false if a row's maximum is not finite. */
-    private static boolean columnExtremes(float[] zt, int k, ColumnScratch c) {
-        IntVector mx = IntVector.broadcast(SPI, Integer.MIN_VALUE);
-        IntVector mn = IntVector.broadcast(SPI, Integer.MAX_VALUE);
-        for (int i = 0; i < k; i++) {
-            IntVector bits = orderedBits(FloatVector.fromArray(SP, zt, i * L));
-            mx = mx.max(bits);
-            mn = mn.min(bits);
-        }
-        FloatVector m = orderedBits(mx.reinterpretAsFloats()).reinterpretAsFloats();
-        m.intoArray(c.max, 0);
-        orderedBits(mn.reinterpretAsFloats()).reinterpretAsFloats().intoArray(c.min, 0);
-        return m.test(VectorOperators.IS_FINITE).allTrue();
     }
 
     /**
-     * Pass 2 of a block: {@code e} (kept for pass 3), and per row the sum of the non-maximal
-     * {@code e}, the count of maxima, {@code S} and {@code sum w y' u}, in float64 lanes in class
-     * order; false if a label has its sign bit set.
+     * Passes 1 and 2 of a block: per row the maximum and minimum, then {@code e} (kept for pass
+     * 3), and per row the sum of the non-maximal {@code e}, the count of maxima, {@code S} and
+     * {@code sum w y' u}, in float64 lanes in class order; false if a row's maximum is not finite
+     * (NaN, {@code +inf}, a row all {@code -inf}) or a label has its sign bit set.
+     *
+     * <p>One method, too large for C2 to inline into its caller, so that it is compiled on its
+     * own: inlined with the rest of the block, C2 sometimes left vector operations as calls,
+     * which allocate every result. The maximum is the float maximum here (NaN propagates, and
+     * {@code -0.0} is below {@code +0.0}, as with the row code's ordered bits): with no
+     * reduction across lanes it costs no more.
      */
-    private static boolean columnSums(ColumnScratch c, int k, float invT, boolean narrow, boolean plain,
-                                      float[] a, float[] b) {
+    private static boolean columnSums(ColumnScratch c, int k, double t, boolean plain, float[] a, float[] b) {
         float[] zt = c.z;
         float[] yt = c.y;
         float[] et = c.e;
-        FloatVector m = FloatVector.fromArray(SP, c.max, 0);
+        FloatVector m = FloatVector.fromArray(SP, zt, 0);
+        FloatVector lo = m;
+        for (int i = 1; i < k; i++) {
+            FloatVector zv = FloatVector.fromArray(SP, zt, i * L);
+            m = m.max(zv);
+            lo = lo.min(zv);
+        }
+        if (!m.test(VectorOperators.IS_FINITE).allTrue()) {
+            return false;
+        }
+        m.intoArray(c.max, 0);
+        lo.intoArray(c.min, 0);
+        boolean narrow = true;
+        for (int j = 0; j < L; j++) {
+            narrow &= narrowRange(c.max[j], c.min[j], t);
+        }
+        float invT = (float) (1.0 / t);
         DoubleVector e0 = DoubleVector.zero(SPD);
         DoubleVector e1 = e0;
         DoubleVector s0 = e0;

@@ -13,14 +13,14 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The JMH settings every benchmark of the run shares (JMH inherits them): SampleTime medians in
- * microseconds, one fork, 3 x 0.5 s of warm-up and 5 x 0.5 s of measurement ({@link RunBenchmarks}
+ * microseconds, one fork, 4 x 0.75 s of warm-up and 5 x 0.5 s of measurement ({@link RunBenchmarks}
  * may override the iterations), and forks that can load the Vector API kernel. The thread count
  * of a cell is {@link #threads}; the fork's {@code OMP_NUM_THREADS} must match it.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Warmup(iterations = 4, time = 750, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=12g", "--add-modules", "jdk.incubator.vector"})
 public abstract class BenchmarkDefaults {

@@ -44,7 +44,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code --kernels} [nd4j,vector]; {@code --include REGEX} (benchmark methods whose name it finds:
  * {@code computeGradientAndScore}, {@code sameDiffOpForwardBackward}, {@code floor},
  * {@code mcxentComputeGradientAndScore}, {@code sameDiffBuiltinForwardBackward},
- * {@code scoreThenGradient}) [all]; {@code --forks} [1]; {@code --warmup} [3x0.5] and
+ * {@code scoreThenGradient}) [all]; {@code --forks} [1]; {@code --warmup} [4x0.75] and
  * {@code --measure} [5x0.5] (iterations x seconds); {@code --smoke} (0 warm-up iterations and
  * 1 x 0.1 s, PyTorch's {@code --quick}); {@code --torch run|off} [run]; {@code --torch-from DIR}
  * (reuse the PyTorch results of an earlier run's output directory instead of running it);
@@ -85,7 +85,7 @@ public final class RunBenchmarks {
         List<String> maskShapes = list(opt.getOrDefault("mask-shapes", "40x14,1024x1000"));
         List<Integer> threads = list(opt.getOrDefault("threads", "1,2")).stream().map(Integer::parseInt).toList();
         List<String> kernels = list(opt.getOrDefault("kernels", "nd4j,vector"));
-        double[] warmup = iterations(opt.getOrDefault("warmup", smoke ? "0x0.1" : "3x0.5"));
+        double[] warmup = iterations(opt.getOrDefault("warmup", smoke ? "0x0.1" : "4x0.75"));
         double[] measure = iterations(opt.getOrDefault("measure", smoke ? "1x0.1" : "5x0.5"));
         int forks = Integer.parseInt(opt.getOrDefault("forks", "1"));
 
