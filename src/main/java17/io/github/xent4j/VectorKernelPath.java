@@ -51,7 +51,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <h2>Threads</h2>
  * Inputs of at least {@value #PARALLEL_MIN_ELEMENTS} elements are split by rows over
  * {@code Nd4j.getEnvironment().maxMasterThreads()} tasks of the common fork-join pool, the calling
- * thread running one of them; the rows' results do not depend on the split.
+ * thread running one of them, at multiples of {@link VectorRows#rowGroup}; the rows' results do
+ * not depend on the split.
  *
  * <p>Inputs that are not dense c-order arrays are copied once ({@code dup('c')}). Log-softmax and
  * log-sum-exp along the last dimension use the same row passes (on the calling thread); along
@@ -120,11 +121,7 @@ final class VectorKernelPath implements KernelPath {
      * @param parallelMinElements inputs smaller than this run on the calling thread
      */
     public static KernelPath create(int bits, int threads, long parallelMinElements) {
-        checkRuntime();
-        checkBits(bits, String.valueOf(bits));
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        }
+        checkFixed(bits, threads);
         return new VectorKernelPath("vector-" + bits + "-t" + threads, bits, threads, parallelMinElements);
     }
 
@@ -133,9 +130,18 @@ final class VectorKernelPath implements KernelPath {
      * in lanes: for tests that compare the two layouts.
      */
     public static KernelPath createRowByRow(int bits, int threads, long parallelMinElements) {
-        create(bits, threads, parallelMinElements);
+        checkFixed(bits, threads);
         return new VectorKernelPath("vector-" + bits + "-t" + threads + "-rows", bits, threads, parallelMinElements,
                 false);
+    }
+
+    /** The checks of {@link #create(int, int, long)}. */
+    private static void checkFixed(int bits, int threads) {
+        checkRuntime();
+        checkBits(bits, String.valueOf(bits));
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
     }
 
     private static int checkedBits() {

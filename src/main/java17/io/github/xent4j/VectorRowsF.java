@@ -237,7 +237,7 @@ final class VectorRowsF implements VectorRows {
 
     @Override
     public int crossEntropy(VectorJob job, int from, int to) {
-        if (job.columnRows && columns(job)) {
+        if (columns(job)) {
             ColumnScratch c = columnScratch();
             int end = from + (to - from) / L * L;
             for (int r0 = from; r0 < end; r0 += L) {
@@ -257,13 +257,13 @@ final class VectorRowsF implements VectorRows {
 
     @Override
     public int rowGroup(VectorJob job) {
-        return job.columnRows && columns(job) ? L : 1;
+        return columns(job) ? L : 1;
     }
 
     /** Whether the job's rows run {@code L} at a time ({@link #columnBlock}), all but the last {@code n mod L}. */
     private static boolean columns(VectorJob job) {
         // 4 lanes: the float64 lane sums below are slow where F2D is not compiled to SIMD
-        return WIDE && job.k <= COLUMN_MAX_K && job.availF == null;
+        return job.columnRows && WIDE && job.k <= COLUMN_MAX_K && job.availF == null;
     }
 
     /** Rows of the fused kernel, one at a time (the padded row layout of the class comment). */
