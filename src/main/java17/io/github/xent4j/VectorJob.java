@@ -1,5 +1,6 @@
 package io.github.xent4j;
 
+import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
@@ -22,6 +23,13 @@ final class VectorJob {
     DoubleBuffer yD;
     DoubleBuffer availD;
     DoubleBuffer gradD;
+    /**
+     * Byte views of the float32 logits, labels and gradient, in the platform's byte order, for
+     * rows read and written in place; null where the rows are staged.
+     */
+    ByteBuffer zB;
+    ByteBuffer yB;
+    ByteBuffer gradB;
     /** Element index of row 0 in each buffer. */
     int zOff;
     int yOff;
@@ -49,6 +57,12 @@ final class VectorJob {
      * off only in tests that compare with row-by-row results.
      */
     boolean columnRows = true;
+
+    /**
+     * Whether float32 rows of many classes may be read and written in place, where the JDK can
+     * ({@code VectorRowsF}); off only in tests that compare with staged rows.
+     */
+    boolean inPlaceRows = true;
 
     double temperature;
     double zLoss;

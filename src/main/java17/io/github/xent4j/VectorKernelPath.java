@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -74,18 +76,22 @@ final class VectorKernelPath implements KernelPath {
     private final long parallelMinElements;
     /** Whether rows of few classes may run several at a time, one per lane (off only in tests). */
     private final boolean columnRows;
+    /** Whether rows of many classes may be read and written in place (off only in tests). */
+    private final boolean inPlaceRows;
 
     private VectorKernelPath(String name, int bits, int threads, long parallelMinElements) {
-        this(name, bits, threads, parallelMinElements, true);
+        this(name, bits, threads, parallelMinElements, true, true);
     }
 
-    private VectorKernelPath(String name, int bits, int threads, long parallelMinElements, boolean columnRows) {
+    private VectorKernelPath(String name, int bits, int threads, long parallelMinElements, boolean columnRows,
+                             boolean inPlaceRows) {
         this.name = name;
         this.rowsF = define("VectorRowsF", bits);
         this.rowsD = define("VectorRowsD", bits);
         this.threads = threads;
         this.parallelMinElements = parallelMinElements;
         this.columnRows = columnRows;
+        this.inPlaceRows = inPlaceRows;
     }
 
     /**
@@ -132,7 +138,26 @@ final class VectorKernelPath implements KernelPath {
     public static KernelPath createRowByRow(int bits, int threads, long parallelMinElements) {
         checkFixed(bits, threads);
         return new VectorKernelPath("vector-" + bits + "-t" + threads + "-rows", bits, threads, parallelMinElements,
-                false);
+                false, true);
+    }
+
+    /**
+     * {@link #create(int, int, long)} whose rows are always staged, never read and written in
+     * place: for tests that compare the two.
+     */
+    public static KernelPath createStaged(int bits, int threads, long parallelMinElements) {
+        checkFixed(bits, threads);
+        return new VectorKernelPath("vector-" + bits + "-t" + threads + "-staged", bits, threads, parallelMinElements,
+                true, false);
+    }
+
+    /**
+     * The fewest classes of the float32 rows that the path reads and writes in place, or
+     * {@code Integer.MAX_VALUE} where it stages every row; for tests.
+     */
+    static int inPlaceMinClasses(KernelPath path) {
+        VectorKernelPath p = (VectorKernelPath) path;
+        return p.inPlaceRows ? p.rowsF.inPlaceMinClasses() : Integer.MAX_VALUE;
     }
 
     /** The checks of {@link #create(int, int, long)}. */
@@ -292,6 +317,7 @@ final class VectorKernelPath implements KernelPath {
         job.labelSmoothing = options.labelSmoothing();
         job.gradient = output.gradient;
         job.columnRows = columnRows;
+        job.inPlaceRows = inPlaceRows;
         job.rowLoss = new double[n];
 
         INDArray z = dense(logits.castTo(ct));
@@ -354,6 +380,15 @@ final class VectorKernelPath implements KernelPath {
                 job.gradF = gradient.data().asNioFloat();
             }
             job.gradOff = (int) gradient.offset();
+        }
+
+        if (inPlaceRows && !dbl && y != null && av == null && k >= rowsF.inPlaceMinClasses()) {
+            job.zB = bytes(z);
+            job.yB = bytes(y);
+            job.gradB = gradient == null ? job.zB : bytes(gradient);   // no gradient: never written
+            if (job.zB == null || job.yB == null || job.gradB == null) {
+                job.zB = null;
+            }
         }
 
         int badRow = run(dbl ? rowsD : rowsF, job);
@@ -468,6 +503,11 @@ final class VectorKernelPath implements KernelPath {
     /** {@code a} dense c-order array with unit element stride (a copy if it is not one). */
     static INDArray dense(INDArray a) {
         return isDense(a) ? a : a.dup('c');
+    }
+
+    /** A byte view of a float32 array's whole buffer in the platform's order, or null beyond an int's byte range. */
+    private static ByteBuffer bytes(INDArray a) {
+        return a.data().length() > Integer.MAX_VALUE / 4 ? null : a.data().asNio().order(ByteOrder.nativeOrder());
     }
 
     static boolean isDense(INDArray a) {

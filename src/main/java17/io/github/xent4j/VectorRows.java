@@ -29,6 +29,16 @@ interface VectorRows {
     }
 
     /**
+     * The fewest classes of the rows that {@link #crossEntropy} reads and writes in place, through
+     * the job's byte views ({@code zB}, {@code yB}, {@code gradB}), when the job has them; or
+     * {@code Integer.MAX_VALUE} where rows are always staged (float64, or a JDK without the
+     * Vector API's byte-buffer access).
+     */
+    default int inPlaceMinClasses() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
      * Log-softmax (or, with {@code sumOnly}, log-sum-exp) of {@code n} rows of {@code k}
      * contiguous elements of a float32 buffer (float64 for the float64 rows) into {@code out}
      * ({@code n * k} elements, or {@code n}); a row that is all {@code -inf} gives {@code -inf}.

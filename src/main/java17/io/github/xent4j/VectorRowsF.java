@@ -3,6 +3,8 @@ package io.github.xent4j;
 import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
 import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
@@ -60,6 +62,19 @@ final class VectorRowsF implements VectorRows {
     private static final double TINY_LABEL_SUM = 0x1p-64;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
     /**
+     * Whether rows can be read and written in place, with vector loads and stores on byte views
+     * of ND4J's buffers: {@code FloatVector.fromByteBuffer} exists up to JDK 18 (later JDKs replaced
+     * it with {@code fromMemorySegment}, which a class compiled for 17 cannot name).
+     */
+    static final boolean IN_PLACE = hasByteBufferAccess();
+    /**
+     * Rows of at least this many classes are read and written in place where {@link #IN_PLACE};
+     * shorter ones are staged (their per-row costs outweigh the copies).
+     */
+    static final int IN_PLACE_MIN_K = 64;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final ThreadLocal<RowScratch> ROW_SCRATCH = new ThreadLocal<>();
+    /**
      * Lane indices, for the masks of a row's last vector: compared in a vector, while a
      * species' {@code indexInRange} is computed lane by lane and allocates on JDK 17 (twice per row).
      */
@@ -90,6 +105,16 @@ final class VectorRowsF implements VectorRows {
     /** The lanes of the vector at {@code from} that lie at or beyond {@code end} (at most L beyond). */
     private static VectorMask<Float> beyond(int from, int end) {
         return FloatVector.fromArray(SP, LANE_INDEX, 0).compare(VectorOperators.GE, (float) (end - from));
+    }
+
+    private static boolean hasByteBufferAccess() {
+        try {
+            FloatVector.class.getMethod("fromByteBuffer", VectorSpecies.class, ByteBuffer.class, int.class, ByteOrder.class);
+            FloatVector.class.getMethod("intoByteBuffer", ByteBuffer.class, int.class, ByteOrder.class);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     private static int bits() {
@@ -252,7 +277,12 @@ final class VectorRowsF implements VectorRows {
             }
             from = end;
         }
-        return rowByRow(job, from, to);
+        return inPlace(job) ? inPlaceRows(job, from, to) : rowByRow(job, from, to);
+    }
+
+    @Override
+    public int inPlaceMinClasses() {
+        return IN_PLACE ? IN_PLACE_MIN_K : Integer.MAX_VALUE;
     }
 
     @Override
@@ -394,6 +424,269 @@ final class VectorRowsF implements VectorRows {
             }
         }
         return -1;
+    }
+
+    /** Whether the job's rows are read and written in place ({@link #inPlaceRow}); all of them, then. */
+    private static boolean inPlace(VectorJob job) {
+        return IN_PLACE && job.inPlaceRows && job.zB != null && job.classIds == null && job.availF == null
+                && job.k >= IN_PLACE_MIN_K;
+    }
+
+    /**
+     * Rows of many classes read and written in place: each row that needs anything but the
+     * common case runs again through {@link #rowByRow}, which validates it and handles every
+     * special case.
+     */
+    private int inPlaceRows(VectorJob job, int from, int to) {
+        RowScratch s = ROW_SCRATCH.get();
+        if (s == null || s.e.length < job.k) {
+            s = new RowScratch(job.k, L);
+            ROW_SCRATCH.set(s);
+        }
+        for (int row = from; row < to; row++) {
+            if (!inPlaceRow(job, row, s)) {
+                int bad = rowByRow(job, row, row + 1);
+                if (bad >= 0) {
+                    return bad;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * One row of {@link #rowByRow}'s math, with vector loads and stores on ND4J's buffers instead
+     * of staged copies: the passes' loads then overlap the arithmetic, where copies of blocks of
+     * rows run between it (measured: 0.6 of the copies' time per element at 4096 x 1000 went to
+     * memory latency). No padding: a row's last, partial vector is the vector that ends at the
+     * row's end, overlapping the one before it; pass 1's extremes and the stores see its
+     * overlapping lanes twice, which changes nothing, and pass 2 counts only its new lanes. The
+     * exponentials go to {@code s.e} between passes 2 and 3.
+     *
+     * @return false, with nothing of the row written, if it needs one of {@link #rowByRow}'s
+     *         special cases: an invalid value, a {@code -inf} logit under a positive label, a
+     *         sign bit in a label ({@code -0.0} too), tiny label sums, scalars beyond float32
+     */
+    private static boolean inPlaceRow(VectorJob job, int row, RowScratch s) {
+        int k = job.k;
+        double w = job.rowWeight == null ? 1 : job.rowWeight[row];
+        int gi = 4 * (job.gradOff + row * k);
+        if (w == 0) {
+            job.rowLoss[row] = 0;
+            if (job.gradient) {
+                zeroRowInPlace(job.gradB, gi, k);
+            }
+            return true;
+        }
+        int zi = 4 * (job.zOff + row * k);
+        long extremes = rowExtremesInPlace(job.zB, zi, k);
+        float m = maxOf(extremes);
+        if (!Float.isFinite(m)) {
+            return false;                                  // NaN, +inf, or every logit -inf
+        }
+        double t = job.temperature;
+        ByteBuffer wy = job.yB;
+        int wyi = 4 * (job.yOff + row * k);
+        if (!job.plainLabels) {
+            if (!weightedLabelsInPlace(wy, wyi, job.aF, job.bF, s.weighted, k)) {
+                return false;                              // a label's sign bit
+            }
+            wy = s.weighted;
+            wyi = 0;
+        }
+        // the row's last k % L logits and labels, padded as the staged rows are (logits m, labels
+        // 0: exponential 1, excluded from the sum, not counted)
+        int full = k - k % L;
+        for (int j = 0; j < L; j++) {
+            boolean inRow = full + j < k;
+            s.zEnd.putFloat(4 * j, inRow ? job.zB.getFloat(zi + 4 * (full + j)) : m);
+            s.yEnd.putFloat(4 * j, inRow ? wy.getFloat(wyi + 4 * (full + j)) : 0f);
+        }
+        int maxima = rowSumsInPlace(job.zB, zi, wy, wyi, s.zEnd, s.yEnd, s.e, k, m, (float) (1.0 / t),
+                narrowRange(m, minOf(extremes), t), s.sums, s.lanes);
+        double sumNonMax = s.sums[0];
+        double labelSum = s.sums[1];
+        double dot = s.sums[2];
+        if (maxima < 0 || !Float.isFinite((float) labelSum) || Double.isNaN(sumNonMax) || !Double.isFinite(dot)
+                || (labelSum > 0 && labelSum < TINY_LABEL_SUM)) {
+            return false;
+        }
+        double lambda = job.zLoss;
+        double rest = sumNonMax + (maxima - 1);
+        double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+        double lse = m / t + logSum;
+        double loss = w * (t * t * (labelSum * logSum - dot) + lambda * lse * lse);
+        if (job.gradient) {
+            double zc = 2 * lambda / t * lse;
+            float c = (float) ((t * labelSum + zc) * w / (1 + rest));
+            if (!Float.isFinite((float) (t * w * labelSum)) || !Float.isFinite(c)) {
+                return false;
+            }
+            rowGradientInPlace(s.e, wy, wyi, job.gradB, gi, k, c, (float) (t * w));
+        }
+        job.rowLoss[row] = loss;
+        return true;
+    }
+
+    /** {@link #rowExtremes} of a row of {@code k >= L} floats at byte {@code zi} of {@code z}. */
+    private static long rowExtremesInPlace(ByteBuffer z, int zi, int k) {
+        IntVector max0 = IntVector.broadcast(SPI, Integer.MIN_VALUE);
+        IntVector max1 = max0;
+        IntVector min0 = IntVector.broadcast(SPI, Integer.MAX_VALUE);
+        IntVector min1 = min0;
+        int full = k - k % L;
+        int i = 0;
+        for (; i + 2 * L <= full; i += 2 * L) {
+            IntVector b0 = orderedBits(FloatVector.fromByteBuffer(SP, z, zi + 4 * i, NATIVE));
+            IntVector b1 = orderedBits(FloatVector.fromByteBuffer(SP, z, zi + 4 * (i + L), NATIVE));
+            max0 = max0.max(b0);
+            max1 = max1.max(b1);
+            min0 = min0.min(b0);
+            min1 = min1.min(b1);
+        }
+        // a vector left over from the pairs (or, without one, the last pair's second again) and the
+        // vector ending at the row's end: lanes seen before count again, harmlessly, and there
+        // are no branches (C2 boxes vectors merged from two branches)
+        IntVector b0 = orderedBits(FloatVector.fromByteBuffer(SP, z, zi + 4 * Math.min(i, k - L), NATIVE));
+        IntVector b1 = orderedBits(FloatVector.fromByteBuffer(SP, z, zi + 4 * (k - L), NATIVE));
+        max0 = max0.max(b0);
+        min0 = min0.min(b0);
+        max1 = max1.max(b1);
+        min1 = min1.min(b1);
+        int max = max0.max(max1).reduceLanes(VectorOperators.MAX);
+        int min = min0.min(min1).reduceLanes(VectorOperators.MIN);
+        return ((long) max << 32) | (min & 0xffffffffL);
+    }
+
+    /**
+     * {@code wy = y a + b} of a row of {@code k >= L} labels at byte {@code yi} of {@code y}, into
+     * {@code wy} from byte 0; false if a label has its sign bit set.
+     */
+    private static boolean weightedLabelsInPlace(ByteBuffer y, int yi, float[] a, float[] b, ByteBuffer wy, int k) {
+        IntVector signs = IntVector.zero(SPI);
+        int full = k - k % L;
+        for (int i = 0; i < full; i += L) {
+            FloatVector yv = FloatVector.fromByteBuffer(SP, y, yi + 4 * i, NATIVE);
+            signs = signs.or((IntVector) yv.reinterpretShape(SPI, 0));
+            yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i)).intoByteBuffer(wy, 4 * i, NATIVE);
+        }
+        int i = k - L;                                     // overlapping lanes get the same values again
+        FloatVector yv = FloatVector.fromByteBuffer(SP, y, yi + 4 * i, NATIVE);
+        yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i)).intoByteBuffer(wy, 4 * i, NATIVE);
+        return (signs.reduceLanes(VectorOperators.OR) | ((IntVector) yv.reinterpretShape(SPI, 0))
+                .reduceLanes(VectorOperators.OR)) >= 0;
+    }
+
+    /**
+     * Pass 2 of {@link #rowSums} on a row of {@code k >= L} logits at byte {@code zi} of {@code z}
+     * and its weighted labels at byte {@code wyi} of {@code wy}: writes the exponentials to
+     * {@code e[0, k)} and {@code sums} the sum of the non-maximal {@code e}, {@code S} and
+     * {@code sum w y' u}, summed as there (lanes over blocks of {@value #BLOCK} elements, the
+     * blocks in float64), the row's last {@code k mod L} elements from {@code zEnd} and
+     * {@code yEnd}, padded as the staged rows are: the same sums, in the same order, as
+     * {@link #rowSums} of the staged row.
+     *
+     * @param sums  at least {@code 4 + 3 L / 2} elements; from index 4, scratch
+     * @param lanes scratch of at least {@code 3 L} elements
+     * @return the number of entries equal to the maximum, or -1 if a label has its sign bit set
+     */
+    private static int rowSumsInPlace(ByteBuffer z, int zi, ByteBuffer wy, int wyi, ByteBuffer zEnd, ByteBuffer yEnd,
+                                      float[] e, int k, float m, float invT, boolean narrow, double[] sums,
+                                      float[] lanes) {
+        double sumNonMax = 0;
+        double labelSum = 0;
+        double dot = 0;
+        int signs = 0;
+        int maxima = 0;
+        int vectors = (k + L - 1) / L;
+        int inRow = k / L;                                 // vectors read from the row itself
+        int v = 0;
+        while (v < vectors) {
+            int end = Math.min(vectors, v + BLOCK / L);
+            FloatVector ve = FloatVector.zero(SP);
+            FloatVector vs = FloatVector.zero(SP);
+            FloatVector vd = FloatVector.zero(SP);
+            IntVector vn = IntVector.zero(SPI);
+            for (; v < end; v++) {
+                // the last vector from the padded copy of the row's end: a choice of buffer and
+                // index, not a second copy of the loop (C2 ran out of nodes with one)
+                boolean row = v < inRow;
+                FloatVector u = FloatVector.fromByteBuffer(SP, row ? z : zEnd, row ? zi + 4 * L * v : 0, NATIVE)
+                        .sub(m).mul(invT);
+                FloatVector ev = narrow ? expNarrow(u) : expUpToMax(u);
+                ev.intoArray(e, L * v);
+                VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
+                maxima += top.trueCount();
+                ve = ve.add(ev.blend(0f, top));
+                FloatVector yv = FloatVector.fromByteBuffer(SP, row ? wy : yEnd, row ? wyi + 4 * L * v : 0, NATIVE);
+                vn = vn.or((IntVector) yv.reinterpretShape(SPI, 0));
+                vs = vs.add(yv);
+                vd = yv.fma(u, vd);
+            }
+            if (WIDE) {
+                // as in rowSums, written out here for the same reason
+                ((DoubleVector) ve.convertShape(VectorOperators.F2D, SPD, 0))
+                        .add((DoubleVector) ve.convertShape(VectorOperators.F2D, SPD, 1)).intoArray(sums, 4);
+                ((DoubleVector) vs.convertShape(VectorOperators.F2D, SPD, 0))
+                        .add((DoubleVector) vs.convertShape(VectorOperators.F2D, SPD, 1)).intoArray(sums, 4 + L / 2);
+                ((DoubleVector) vd.convertShape(VectorOperators.F2D, SPD, 0))
+                        .add((DoubleVector) vd.convertShape(VectorOperators.F2D, SPD, 1)).intoArray(sums, 4 + L);
+                double e0 = 0;
+                double e1 = 0;
+                double s0 = 0;
+                double s1 = 0;
+                double d0 = 0;
+                double d1 = 0;
+                for (int j = 4; j < 4 + L / 2; j += 2) {
+                    e0 += sums[j];
+                    e1 += sums[j + 1];
+                    s0 += sums[j + L / 2];
+                    s1 += sums[j + L / 2 + 1];
+                    d0 += sums[j + L];
+                    d1 += sums[j + L + 1];
+                }
+                sumNonMax += e0 + e1;
+                labelSum += s0 + s1;
+                dot += d0 + d1;
+            } else {
+                ve.intoArray(lanes, 0);
+                vs.intoArray(lanes, L);
+                vd.intoArray(lanes, 2 * L);
+                for (int j = 0; j < L; j++) {
+                    sumNonMax += lanes[j];
+                    labelSum += lanes[L + j];
+                    dot += lanes[2 * L + j];
+                }
+            }
+            signs |= vn.reduceLanes(VectorOperators.OR);
+        }
+        sums[0] = sumNonMax;
+        sums[1] = labelSum;
+        sums[2] = dot;
+        return signs < 0 ? -1 : maxima - (vectors * L - k);
+    }
+
+    /** Pass 3 in place: {@code g = e c - tw w y'} into a row of {@code k >= L} floats at byte {@code gi} of {@code g}. */
+    private static void rowGradientInPlace(float[] e, ByteBuffer wy, int wyi, ByteBuffer g, int gi, int k, float c,
+                                           float tw) {
+        FloatVector cv = FloatVector.broadcast(SP, c);
+        int full = k - k % L;
+        for (int i = 0; i < full; i += L) {
+            FloatVector.fromArray(SP, e, i).fma(cv, FloatVector.fromByteBuffer(SP, wy, wyi + 4 * i, NATIVE).mul(-tw))
+                    .intoByteBuffer(g, gi + 4 * i, NATIVE);
+        }
+        int i = k - L;                                     // overlapping lanes get the same values again
+        FloatVector.fromArray(SP, e, i).fma(cv, FloatVector.fromByteBuffer(SP, wy, wyi + 4 * i, NATIVE).mul(-tw))
+                .intoByteBuffer(g, gi + 4 * i, NATIVE);
+    }
+
+    /** {@code +0.0} into a row of {@code k >= L} floats at byte {@code gi} of {@code g}. */
+    private static void zeroRowInPlace(ByteBuffer g, int gi, int k) {
+        FloatVector zero = FloatVector.zero(SP);
+        for (int i = 0; i < k - L; i += L) {
+            zero.intoByteBuffer(g, gi + 4 * i, NATIVE);
+        }
+        zero.intoByteBuffer(g, gi + 4 * (k - L), NATIVE);
     }
 
     /**

@@ -47,9 +47,13 @@ class VectorKernelPathTest {
 
     /** {@link #randomCase(Random, String)} with {@code rows} rows (0: 1 to 9, drawn). */
     static VectorPaths.INDArrayCase randomCase(Random rnd, String name, int rows) {
+        return randomCase(rnd, name, rows, new int[]{1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257});
+    }
+
+    /** {@link #randomCase(Random, String, int)} with K drawn from {@code ks}. */
+    static VectorPaths.INDArrayCase randomCase(Random rnd, String name, int rows, int[] ks) {
         DataType[] types = {DataType.FLOAT, DataType.FLOAT, DataType.FLOAT, DataType.DOUBLE, DataType.HALF};
         DataType type = types[rnd.nextInt(types.length)];
-        int[] ks = {1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257};
         int k = ks[rnd.nextInt(ks.length)];
         int drawn = 1 + rnd.nextInt(9);
         int n = rows > 0 ? rows : drawn;

@@ -56,6 +56,28 @@ final class VectorPaths {
         }
     }
 
+    /** {@code VectorKernelPath.createStaged(bits, threads, 0)}: float32 rows are always staged, never read in place. */
+    static KernelPath staged(int bits, int threads) {
+        try {
+            return (KernelPath) Class.forName(KernelPaths.VECTOR_CLASS).getMethod("createStaged", int.class, int.class,
+                    long.class).invoke(null, bits, threads, 0L);
+        } catch (InvocationTargetException e) {
+            throw new AssertionError(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** {@code VectorKernelPath.inPlaceMinClasses}: the fewest classes of the float32 rows read in place, or {@code Integer.MAX_VALUE}. */
+    static int inPlaceMinClasses(KernelPath p) {
+        try {
+            return (int) Class.forName(KernelPaths.VECTOR_CLASS).getDeclaredMethod("inPlaceMinClasses", KernelPath.class)
+                    .invoke(null, p);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** {@code VectorKernelPath.rowGroup}: how many rows of {@code k} classes the path runs at a time. */
     static int rowGroup(KernelPath p, boolean dbl, int k) {
         try {
