@@ -16,6 +16,12 @@ final class RowScratch {
     /** The row's last {@code k mod L} logits and labels, padded to a whole vector. */
     final ByteBuffer zEnd;
     final ByteBuffer yEnd;
+    /** {@link #weighted}, {@link #zEnd} and {@link #yEnd} as the rows' vector loads take them. */
+    Object weightedView;
+    Object zEndView;
+    Object yEndView;
+    /** Whether a label of the row has its sign bit set (found with the weighted labels). */
+    boolean signBit;
     /** The row sums of pass 2 (the first three elements), and its scratch. */
     final double[] sums;
     /** Lane sums, {@code 3 L}. */

@@ -30,6 +30,10 @@ final class VectorJob {
     ByteBuffer zB;
     ByteBuffer yB;
     ByteBuffer gradB;
+    /** The same as the rows' vector loads and stores take them ({@code VectorRows.inPlaceView}). */
+    Object zV;
+    Object yV;
+    Object gradV;
     /** Element index of row 0 in each buffer. */
     int zOff;
     int yOff;

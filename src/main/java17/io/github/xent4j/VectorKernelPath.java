@@ -386,8 +386,10 @@ final class VectorKernelPath implements KernelPath {
             job.zB = bytes(z);
             job.yB = bytes(y);
             job.gradB = gradient == null ? job.zB : bytes(gradient);   // no gradient: never written
-            if (job.zB == null || job.yB == null || job.gradB == null) {
-                job.zB = null;
+            if (job.zB != null && job.yB != null && job.gradB != null) {
+                job.zV = rowsF.inPlaceView(job.zB);
+                job.yV = rowsF.inPlaceView(job.yB);
+                job.gradV = gradient == null ? job.zV : rowsF.inPlaceView(job.gradB);
             }
         }
 

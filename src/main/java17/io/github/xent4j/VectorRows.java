@@ -39,6 +39,14 @@ interface VectorRows {
     }
 
     /**
+     * A direct byte buffer in the platform's order as {@link #crossEntropy}'s in-place rows take it
+     * (the job's {@code zV}, {@code yV}, {@code gradV}): the buffer itself, or a memory segment over it.
+     */
+    default Object inPlaceView(java.nio.ByteBuffer b) {
+        throw new UnsupportedOperationException("rows read in place");
+    }
+
+    /**
      * Log-softmax (or, with {@code sumOnly}, log-sum-exp) of {@code n} rows of {@code k}
      * contiguous elements of a float32 buffer (float64 for the float64 rows) into {@code out}
      * ({@code n * k} elements, or {@code n}); a row that is all {@code -inf} gives {@code -inf}.

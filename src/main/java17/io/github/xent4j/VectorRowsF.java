@@ -1,7 +1,9 @@
 package io.github.xent4j;
 
 import java.lang.constant.ConstantDescs;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,7 +33,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>From 256 bits, rows of at most {@link #COLUMN_MAX_K} classes run {@code L} at a time, one
  * row per lane ({@link #columnBlock}), where the reductions across lanes would cost more than the
- * row's arithmetic; a block with an unusual row runs again row by row.
+ * row's arithmetic; a block with an unusual row runs again row by row. Rows of at least
+ * {@link #IN_PLACE_MIN_K} classes are read and written in place where the JDK can
+ * ({@link #inPlaceRow}), with the staged rows' results bit for bit; an unusual row runs staged.
  *
  * <p>{@link VectorRowsD} is this code with double for float, with its own exp, the float maximum
  * in pass 1 (64-bit integer maxima are slow on AVX2) and lane sums added lane by lane: the
@@ -62,17 +66,35 @@ final class VectorRowsF implements VectorRows {
     private static final double TINY_LABEL_SUM = 0x1p-64;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
     /**
-     * Whether rows can be read and written in place, with vector loads and stores on byte views
-     * of ND4J's buffers: {@code FloatVector.fromByteBuffer} exists up to JDK 18 (later JDKs replaced
-     * it with {@code fromMemorySegment}, which a class compiled for 17 cannot name).
+     * Up to JDK 18, rows are read and written in place with {@code FloatVector.fromByteBuffer} and
+     * {@code intoByteBuffer} on byte views of ND4J's buffers. Later JDKs replaced these with
+     * {@code fromMemorySegment} and {@code intoMemorySegment}, whose {@code MemorySegment} a
+     * class compiled for Java 17 cannot name: from JDK 22 (where {@code java.lang.foreign} is
+     * final) they are reached through method handles, which C2 inlines like a direct call.
      */
-    static final boolean IN_PLACE = hasByteBufferAccess();
+    private static final boolean BYTE_BUFFER_ACCESS = hasByteBufferAccess();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** {@code (VectorSpecies, MemorySegment as Object, long, ByteOrder) -> FloatVector}, or null. */
+    private static final MethodHandle SEGMENT_LOAD;
+    /** {@code (FloatVector, MemorySegment as Object, long, ByteOrder) -> void}, or null. */
+    private static final MethodHandle SEGMENT_STORE;
+    /** {@code MemorySegment.ofBuffer}, {@code (Buffer) -> Object}, or null. */
+    private static final MethodHandle SEGMENT_OF_BUFFER;
+
+    static {
+        MethodHandle[] h = BYTE_BUFFER_ACCESS ? null : segmentAccess();
+        SEGMENT_LOAD = h == null ? null : h[0];
+        SEGMENT_STORE = h == null ? null : h[1];
+        SEGMENT_OF_BUFFER = h == null ? null : h[2];
+    }
+
+    /** Whether float32 rows can be read and written in place in this JVM. */
+    static final boolean IN_PLACE = BYTE_BUFFER_ACCESS || SEGMENT_LOAD != null;
     /**
      * Rows of at least this many classes are read and written in place where {@link #IN_PLACE};
-     * shorter ones are staged (their per-row costs outweigh the copies).
+     * shorter ones are staged (measured: their per-row costs outweigh the copies).
      */
     static final int IN_PLACE_MIN_K = 64;
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final ThreadLocal<RowScratch> ROW_SCRATCH = new ThreadLocal<>();
     /**
      * Lane indices, for the masks of a row's last vector: compared in a vector, while a
@@ -114,6 +136,77 @@ final class VectorRowsF implements VectorRows {
             return true;
         } catch (NoSuchMethodException e) {
             return false;
+        }
+    }
+
+    /** Method handles for the memory-segment access of JDK 22 and later; null where there is none. */
+    private static MethodHandle[] segmentAccess() {
+        if (Runtime.version().feature() < 22) {
+            return null;                                   // java.lang.foreign is a preview API before 22
+        }
+        try {
+            Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            MethodHandle load = lookup.findStatic(FloatVector.class, "fromMemorySegment",
+                    MethodType.methodType(FloatVector.class, VectorSpecies.class, segment, long.class, ByteOrder.class));
+            MethodHandle store = lookup.findVirtual(FloatVector.class, "intoMemorySegment",
+                    MethodType.methodType(void.class, segment, long.class, ByteOrder.class));
+            MethodHandle ofBuffer = lookup.findStatic(segment, "ofBuffer", MethodType.methodType(segment, Buffer.class));
+            return new MethodHandle[]{
+                load.asType(MethodType.methodType(FloatVector.class, VectorSpecies.class, Object.class, long.class,
+                        ByteOrder.class)),
+                store.asType(MethodType.methodType(void.class, FloatVector.class, Object.class, long.class, ByteOrder.class)),
+                ofBuffer.asType(MethodType.methodType(Object.class, Buffer.class))};
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
+    /** What {@link #load} and {@link #store} take for a direct byte buffer in the platform's order. */
+    private static Object view(ByteBuffer b) {
+        if (BYTE_BUFFER_ACCESS) {
+            return b;
+        }
+        try {
+            return (Object) SEGMENT_OF_BUFFER.invokeExact((Buffer) b);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public Object inPlaceView(ByteBuffer b) {
+        return view(b);
+    }
+
+    /** The vector at byte {@code index} of a {@link #view}. */
+    private static FloatVector load(Object view, int index) {
+        if (BYTE_BUFFER_ACCESS) {
+            return FloatVector.fromByteBuffer(SP, (ByteBuffer) view, index, NATIVE);
+        }
+        try {
+            return (FloatVector) SEGMENT_LOAD.invokeExact(SP, view, (long) index, NATIVE);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stores {@code v} at byte {@code index} of a {@link #view}. */
+    private static void store(FloatVector v, Object view, int index) {
+        if (BYTE_BUFFER_ACCESS) {
+            v.intoByteBuffer((ByteBuffer) view, index, NATIVE);
+            return;
+        }
+        try {
+            SEGMENT_STORE.invokeExact(v, view, (long) index, NATIVE);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -428,7 +521,7 @@ final class VectorRowsF implements VectorRows {
 
     /** Whether the job's rows are read and written in place ({@link #inPlaceRow}); all of them, then. */
     private static boolean inPlace(VectorJob job) {
-        return IN_PLACE && job.inPlaceRows && job.zB != null && job.classIds == null && job.availF == null
+        return IN_PLACE && job.inPlaceRows && job.zV != null && job.classIds == null && job.availF == null
                 && job.k >= IN_PLACE_MIN_K;
     }
 
@@ -441,6 +534,9 @@ final class VectorRowsF implements VectorRows {
         RowScratch s = ROW_SCRATCH.get();
         if (s == null || s.e.length < job.k) {
             s = new RowScratch(job.k, L);
+            s.weightedView = view(s.weighted);
+            s.zEndView = view(s.zEnd);
+            s.yEndView = view(s.yEnd);
             ROW_SCRATCH.set(s);
         }
         for (int row = from; row < to; row++) {
@@ -474,35 +570,21 @@ final class VectorRowsF implements VectorRows {
         if (w == 0) {
             job.rowLoss[row] = 0;
             if (job.gradient) {
-                zeroRowInPlace(job.gradB, gi, k);
+                zeroRowInPlace(job.gradV, gi, k);
             }
             return true;
         }
         int zi = 4 * (job.zOff + row * k);
-        long extremes = rowExtremesInPlace(job.zB, zi, k);
+        int yi = 4 * (job.yOff + row * k);
+        long extremes = rowStartInPlace(job, zi, yi, s);
         float m = maxOf(extremes);
-        if (!Float.isFinite(m)) {
-            return false;                                  // NaN, +inf, or every logit -inf
+        if (!Float.isFinite(m) || s.signBit) {
+            return false;                                  // NaN, +inf, every logit -inf; a label's sign bit
         }
         double t = job.temperature;
-        ByteBuffer wy = job.yB;
-        int wyi = 4 * (job.yOff + row * k);
-        if (!job.plainLabels) {
-            if (!weightedLabelsInPlace(wy, wyi, job.aF, job.bF, s.weighted, k)) {
-                return false;                              // a label's sign bit
-            }
-            wy = s.weighted;
-            wyi = 0;
-        }
-        // the row's last k % L logits and labels, padded as the staged rows are (logits m, labels
-        // 0: exponential 1, excluded from the sum, not counted)
-        int full = k - k % L;
-        for (int j = 0; j < L; j++) {
-            boolean inRow = full + j < k;
-            s.zEnd.putFloat(4 * j, inRow ? job.zB.getFloat(zi + 4 * (full + j)) : m);
-            s.yEnd.putFloat(4 * j, inRow ? wy.getFloat(wyi + 4 * (full + j)) : 0f);
-        }
-        int maxima = rowSumsInPlace(job.zB, zi, wy, wyi, s.zEnd, s.yEnd, s.e, k, m, (float) (1.0 / t),
+        Object wy = job.plainLabels ? job.yV : s.weightedView;
+        int wyi = job.plainLabels ? yi : 0;
+        int maxima = rowSumsInPlace(job.zV, zi, wy, wyi, s.zEndView, s.yEndView, s.e, k, m, (float) (1.0 / t),
                 narrowRange(m, minOf(extremes), t), s.sums, s.lanes);
         double sumNonMax = s.sums[0];
         double labelSum = s.sums[1];
@@ -522,14 +604,43 @@ final class VectorRowsF implements VectorRows {
             if (!Float.isFinite((float) (t * w * labelSum)) || !Float.isFinite(c)) {
                 return false;
             }
-            rowGradientInPlace(s.e, wy, wyi, job.gradB, gi, k, c, (float) (t * w));
+            rowGradientInPlace(s.e, wy, wyi, job.gradV, gi, k, c, (float) (t * w));
         }
         job.rowLoss[row] = loss;
         return true;
     }
 
+    /**
+     * Pass 1 of a row read in place, and what pass 2 takes from the row besides: the row's
+     * extremes ({@link #rowExtremes}); unless the labels are plain, the weighted labels into
+     * {@code s.weighted} ({@code s.signBit} if a label has its sign bit set); and, for a finite
+     * maximum {@code m}, the row's last {@code k mod L} logits and weighted labels into
+     * {@code s.zEnd} and {@code s.yEnd}, padded as the staged rows are (logits {@code m}, labels
+     * 0: exponential 1, excluded from the sum, not counted). One method, too large for C2 to
+     * inline into {@link #inPlaceRow}: inlined there, C2 ran out of nodes and left vector
+     * operations as calls, which allocate.
+     */
+    private static long rowStartInPlace(VectorJob job, int zi, int yi, RowScratch s) {
+        int k = job.k;
+        long extremes = rowExtremesInPlace(job.zV, zi, k);
+        float m = maxOf(extremes);
+        s.signBit = !job.plainLabels && !weightedLabelsInPlace(job.yV, yi, job.aF, job.bF, s.weightedView, k);
+        if (!Float.isFinite(m) || s.signBit) {
+            return extremes;
+        }
+        ByteBuffer wy = job.plainLabels ? job.yB : s.weighted;
+        int wyi = job.plainLabels ? yi : 0;
+        int full = k - k % L;
+        for (int j = 0; j < L; j++) {
+            boolean inRow = full + j < k;
+            s.zEnd.putFloat(4 * j, inRow ? job.zB.getFloat(zi + 4 * (full + j)) : m);
+            s.yEnd.putFloat(4 * j, inRow ? wy.getFloat(wyi + 4 * (full + j)) : 0f);
+        }
+        return extremes;
+    }
+
     /** {@link #rowExtremes} of a row of {@code k >= L} floats at byte {@code zi} of {@code z}. */
-    private static long rowExtremesInPlace(ByteBuffer z, int zi, int k) {
+    private static long rowExtremesInPlace(Object z, int zi, int k) {
         IntVector max0 = IntVector.broadcast(SPI, Integer.MIN_VALUE);
         IntVector max1 = max0;
         IntVector min0 = IntVector.broadcast(SPI, Integer.MAX_VALUE);
@@ -537,8 +648,8 @@ final class VectorRowsF implements VectorRows {
         int full = k - k % L;
         int i = 0;
         for (; i + 2 * L <= full; i += 2 * L) {
-            IntVector b0 = orderedBits(FloatVector.fromByteBuffer(SP, z, zi + 4 * i, NATIVE));
-            IntVector b1 = orderedBits(FloatVector.fromByteBuffer(SP, z, zi + 4 * (i + L), NATIVE));
+            IntVector b0 = orderedBits(load(z, zi + 4 * i));
+            IntVector b1 = orderedBits(load(z, zi + 4 * (i + L)));
             max0 = max0.max(b0);
             max1 = max1.max(b1);
             min0 = min0.min(b0);
@@ -547,8 +658,8 @@ final class VectorRowsF implements VectorRows {
         // a vector left over from the pairs (or, without one, the last pair's second again) and the
         // vector ending at the row's end: lanes seen before count again, harmlessly, and there
         // are no branches (C2 boxes vectors merged from two branches)
-        IntVector b0 = orderedBits(FloatVector.fromByteBuffer(SP, z, zi + 4 * Math.min(i, k - L), NATIVE));
-        IntVector b1 = orderedBits(FloatVector.fromByteBuffer(SP, z, zi + 4 * (k - L), NATIVE));
+        IntVector b0 = orderedBits(load(z, zi + 4 * Math.min(i, k - L)));
+        IntVector b1 = orderedBits(load(z, zi + 4 * (k - L)));
         max0 = max0.max(b0);
         min0 = min0.min(b0);
         max1 = max1.max(b1);
@@ -562,17 +673,17 @@ final class VectorRowsF implements VectorRows {
      * {@code wy = y a + b} of a row of {@code k >= L} labels at byte {@code yi} of {@code y}, into
      * {@code wy} from byte 0; false if a label has its sign bit set.
      */
-    private static boolean weightedLabelsInPlace(ByteBuffer y, int yi, float[] a, float[] b, ByteBuffer wy, int k) {
+    private static boolean weightedLabelsInPlace(Object y, int yi, float[] a, float[] b, Object wy, int k) {
         IntVector signs = IntVector.zero(SPI);
         int full = k - k % L;
         for (int i = 0; i < full; i += L) {
-            FloatVector yv = FloatVector.fromByteBuffer(SP, y, yi + 4 * i, NATIVE);
+            FloatVector yv = load(y, yi + 4 * i);
             signs = signs.or((IntVector) yv.reinterpretShape(SPI, 0));
-            yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i)).intoByteBuffer(wy, 4 * i, NATIVE);
+            store(yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i)), wy, 4 * i);
         }
         int i = k - L;                                     // overlapping lanes get the same values again
-        FloatVector yv = FloatVector.fromByteBuffer(SP, y, yi + 4 * i, NATIVE);
-        yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i)).intoByteBuffer(wy, 4 * i, NATIVE);
+        FloatVector yv = load(y, yi + 4 * i);
+        store(yv.fma(FloatVector.fromArray(SP, a, i), FloatVector.fromArray(SP, b, i)), wy, 4 * i);
         return (signs.reduceLanes(VectorOperators.OR) | ((IntVector) yv.reinterpretShape(SPI, 0))
                 .reduceLanes(VectorOperators.OR)) >= 0;
     }
@@ -590,7 +701,7 @@ final class VectorRowsF implements VectorRows {
      * @param lanes scratch of at least {@code 3 L} elements
      * @return the number of entries equal to the maximum, or -1 if a label has its sign bit set
      */
-    private static int rowSumsInPlace(ByteBuffer z, int zi, ByteBuffer wy, int wyi, ByteBuffer zEnd, ByteBuffer yEnd,
+    private static int rowSumsInPlace(Object z, int zi, Object wy, int wyi, Object zEnd, Object yEnd,
                                       float[] e, int k, float m, float invT, boolean narrow, double[] sums,
                                       float[] lanes) {
         double sumNonMax = 0;
@@ -611,14 +722,14 @@ final class VectorRowsF implements VectorRows {
                 // the last vector from the padded copy of the row's end: a choice of buffer and
                 // index, not a second copy of the loop (C2 ran out of nodes with one)
                 boolean row = v < inRow;
-                FloatVector u = FloatVector.fromByteBuffer(SP, row ? z : zEnd, row ? zi + 4 * L * v : 0, NATIVE)
+                FloatVector u = load(row ? z : zEnd, row ? zi + 4 * L * v : 0)
                         .sub(m).mul(invT);
                 FloatVector ev = narrow ? expNarrow(u) : expUpToMax(u);
                 ev.intoArray(e, L * v);
                 VectorMask<Float> top = u.compare(VectorOperators.EQ, 0f);
                 maxima += top.trueCount();
                 ve = ve.add(ev.blend(0f, top));
-                FloatVector yv = FloatVector.fromByteBuffer(SP, row ? wy : yEnd, row ? wyi + 4 * L * v : 0, NATIVE);
+                FloatVector yv = load(row ? wy : yEnd, row ? wyi + 4 * L * v : 0);
                 vn = vn.or((IntVector) yv.reinterpretShape(SPI, 0));
                 vs = vs.add(yv);
                 vd = yv.fma(u, vd);
@@ -667,26 +778,24 @@ final class VectorRowsF implements VectorRows {
     }
 
     /** Pass 3 in place: {@code g = e c - tw w y'} into a row of {@code k >= L} floats at byte {@code gi} of {@code g}. */
-    private static void rowGradientInPlace(float[] e, ByteBuffer wy, int wyi, ByteBuffer g, int gi, int k, float c,
+    private static void rowGradientInPlace(float[] e, Object wy, int wyi, Object g, int gi, int k, float c,
                                            float tw) {
         FloatVector cv = FloatVector.broadcast(SP, c);
         int full = k - k % L;
         for (int i = 0; i < full; i += L) {
-            FloatVector.fromArray(SP, e, i).fma(cv, FloatVector.fromByteBuffer(SP, wy, wyi + 4 * i, NATIVE).mul(-tw))
-                    .intoByteBuffer(g, gi + 4 * i, NATIVE);
+            store(FloatVector.fromArray(SP, e, i).fma(cv, load(wy, wyi + 4 * i).mul(-tw)), g, gi + 4 * i);
         }
         int i = k - L;                                     // overlapping lanes get the same values again
-        FloatVector.fromArray(SP, e, i).fma(cv, FloatVector.fromByteBuffer(SP, wy, wyi + 4 * i, NATIVE).mul(-tw))
-                .intoByteBuffer(g, gi + 4 * i, NATIVE);
+        store(FloatVector.fromArray(SP, e, i).fma(cv, load(wy, wyi + 4 * i).mul(-tw)), g, gi + 4 * i);
     }
 
     /** {@code +0.0} into a row of {@code k >= L} floats at byte {@code gi} of {@code g}. */
-    private static void zeroRowInPlace(ByteBuffer g, int gi, int k) {
+    private static void zeroRowInPlace(Object g, int gi, int k) {
         FloatVector zero = FloatVector.zero(SP);
         for (int i = 0; i < k - L; i += L) {
-            zero.intoByteBuffer(g, gi + 4 * i, NATIVE);
+            store(zero, g, gi + 4 * i);
         }
-        zero.intoByteBuffer(g, gi + 4 * (k - L), NATIVE);
+        store(zero, g, gi + 4 * (k - L));
     }
 
     /**
