@@ -69,6 +69,15 @@ final class Inputs {
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
     }
 
+    /** Frees the off-heap memory of arrays the caller is done with (those that can be closed). */
+    static void closeAll(java.util.Collection<INDArray> arrays) {
+        for (INDArray a : arrays) {
+            if (a.closeable()) {
+                a.close();
+            }
+        }
+    }
+
     static MemoryWorkspace enterWorkspace() {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "XENT_BENCH");
     }

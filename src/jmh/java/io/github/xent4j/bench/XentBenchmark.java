@@ -70,11 +70,19 @@ public class XentBenchmark extends BenchmarkDefaults {
         }
     }
 
-    /** Outside any workspace: SameDiff manages its arrays itself. */
+    /**
+     * Outside any workspace: SameDiff manages its arrays itself. The returned arrays are closed
+     * once read, as a training loop that is done with them would: otherwise ND4J frees them only
+     * when the garbage collector finds them, and every call writes fresh pages (see benchmarks.md).
+     */
     @Benchmark
-    public OutAndGrad sameDiffOpForwardBackward() {
+    public double sameDiffOpForwardBackward() {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return graph.calculateGradientsAndOutputs(feed, List.of("loss"), List.of("logits"));
+            OutAndGrad r = graph.calculateGradientsAndOutputs(feed, List.of("loss"), List.of("logits"));
+            double loss = r.getOutputs().get("loss").getDouble(0) + r.getGradients().get("logits").getDouble(0, 0);
+            Inputs.closeAll(r.getOutputs().values());
+            Inputs.closeAll(r.getGradients().values());
+            return loss;
         }
     }
 }
