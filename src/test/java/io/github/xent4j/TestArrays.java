@@ -71,4 +71,49 @@ public final class TestArrays {
     public static double[] vector(INDArray a) {
         return a.castTo(DataType.DOUBLE).toDoubleVector();
     }
+
+    /** The invalid values of {@link #putInvalid}, one kind each. */
+    public static final String[] INVALID_KINDS = {"NaN logit", "NaN logit with the sign bit", "+inf logit", "row of -inf",
+        "negative label", "NaN label", "+inf label"};
+
+    /** Puts one invalid value of {@code kind} ({@link #INVALID_KINDS}) into row {@code row}, at class {@code at}. */
+    public static void putInvalid(String kind, float[][] z, float[][] y, int row, int at) {
+        switch (kind) {
+            case "NaN logit":
+                z[row][at] = Float.NaN;
+                break;
+            case "NaN logit with the sign bit":
+                z[row][at] = Float.intBitsToFloat(0xffc00000);
+                break;
+            case "+inf logit":
+                z[row][at] = Float.POSITIVE_INFINITY;
+                break;
+            case "row of -inf":
+                java.util.Arrays.fill(z[row], Float.NEGATIVE_INFINITY);
+                break;
+            case "negative label":
+                y[row][at] = -0.25f;
+                break;
+            case "NaN label":
+                y[row][at] = Float.NaN;
+                break;
+            case "+inf label":
+                y[row][at] = Float.POSITIVE_INFINITY;
+                break;
+            default:
+                throw new IllegalArgumentException("kind must be one of INVALID_KINDS, got " + kind);
+        }
+    }
+
+    /** {@code a} rounded to float32. */
+    public static float[][] floats(double[][] a) {
+        float[][] f = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = new float[a[i].length];
+            for (int j = 0; j < a[i].length; j++) {
+                f[i][j] = (float) a[i][j];
+            }
+        }
+        return f;
+    }
 }

@@ -61,42 +61,17 @@ class VectorColumnBlocksTest {
     void anInvalidValueInABlockGivesTheRowByRowError() {
         int n = 40;
         int k = 10;
-        float negativeNaN = Float.intBitsToFloat(0xffc00000);
-        String[] kinds = {"NaN logit", "NaN logit with the sign bit", "+inf logit", "row of -inf", "negative label",
-            "NaN label", "+inf label"};
         for (KernelPath width : VectorPaths.widths()) {
             int bits = VectorPaths.bits(width);
             KernelPath lanes = VectorPaths.fixed(bits, 1, 0);
             KernelPath rows = VectorPaths.rowByRow(bits);
             for (int row : new int[]{3, 20, 37}) {
-                for (String kind : kinds) {
+                for (String kind : TestArrays.INVALID_KINDS) {
                     Random rnd = new Random(row * 31 + kind.length());
-                    float[][] z = floats(TestArrays.normal(rnd, n, k, 3));
-                    float[][] y = floats(TestArrays.softLabels(rnd, n, k, 1));
+                    float[][] z = TestArrays.floats(TestArrays.normal(rnd, n, k, 3));
+                    float[][] y = TestArrays.floats(TestArrays.softLabels(rnd, n, k, 1));
                     int at = rnd.nextInt(k);
-                    switch (kind) {
-                        case "NaN logit":
-                            z[row][at] = Float.NaN;
-                            break;
-                        case "NaN logit with the sign bit":
-                            z[row][at] = negativeNaN;
-                            break;
-                        case "+inf logit":
-                            z[row][at] = Float.POSITIVE_INFINITY;
-                            break;
-                        case "row of -inf":
-                            Arrays.fill(z[row], Float.NEGATIVE_INFINITY);
-                            break;
-                        case "negative label":
-                            y[row][at] = -0.25f;
-                            break;
-                        case "NaN label":
-                            y[row][at] = Float.NaN;
-                            break;
-                        default:
-                            y[row][at] = Float.POSITIVE_INFINITY;
-                            break;
-                    }
+                    TestArrays.putInvalid(kind, z, y, row, at);
                     INDArray logits = org.nd4j.linalg.factory.Nd4j.createFromArray(z);
                     INDArray labels = org.nd4j.linalg.factory.Nd4j.createFromArray(y);
                     String where = bits + " bits, " + kind + " in row " + row;
@@ -121,8 +96,8 @@ class VectorColumnBlocksTest {
             KernelPath lanes = VectorPaths.fixed(bits, 1, 0);
             KernelPath rows = VectorPaths.rowByRow(bits);
             Random rnd = new Random(bits);
-            float[][] z = floats(TestArrays.normal(rnd, n, k, 3));
-            float[][] y = floats(TestArrays.softLabels(rnd, n, k, 1));
+            float[][] z = TestArrays.floats(TestArrays.normal(rnd, n, k, 3));
+            float[][] y = TestArrays.floats(TestArrays.softLabels(rnd, n, k, 1));
             y[2][4] = -0f;                                 // a sign bit, not a negative label
             y[5][1] = 0f;
             z[5][1] = Float.NEGATIVE_INFINITY;            // -inf under a zero label: 0 * -inf counts 0
@@ -175,14 +150,4 @@ class VectorColumnBlocksTest {
         }
     }
 
-    private static float[][] floats(double[][] a) {
-        float[][] f = new float[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = new float[a[i].length];
-            for (int j = 0; j < a[i].length; j++) {
-                f[i][j] = (float) a[i][j];
-            }
-        }
-        return f;
-    }
 }

@@ -57,43 +57,18 @@ class VectorInPlaceRowsTest {
     void anInvalidValueGivesTheStagedRowsError() {
         int n = 7;
         int k = 100;
-        float negativeNaN = Float.intBitsToFloat(0xffc00000);
-        String[] kinds = {"NaN logit", "NaN logit with the sign bit", "+inf logit", "row of -inf", "negative label",
-            "NaN label", "+inf label"};
         for (KernelPath width : VectorPaths.widths()) {
             int bits = VectorPaths.bits(width);
             KernelPath inPlace = VectorPaths.fixed(bits, 1, 0);
             KernelPath staged = VectorPaths.staged(bits, 1);
             for (int row : new int[]{0, 3, n - 1}) {
-                for (String kind : kinds) {
+                for (String kind : TestArrays.INVALID_KINDS) {
                     Random rnd = new Random(row * 31 + kind.length());
-                    float[][] z = floats(TestArrays.normal(rnd, n, k, 3));
-                    float[][] y = floats(TestArrays.softLabels(rnd, n, k, 1));
+                    float[][] z = TestArrays.floats(TestArrays.normal(rnd, n, k, 3));
+                    float[][] y = TestArrays.floats(TestArrays.softLabels(rnd, n, k, 1));
                     // the last, partial vector of a row too (k = 100: 4 floats past the last whole vector of 16)
                     int at = rnd.nextBoolean() ? rnd.nextInt(k) : k - 1 - rnd.nextInt(4);
-                    switch (kind) {
-                        case "NaN logit":
-                            z[row][at] = Float.NaN;
-                            break;
-                        case "NaN logit with the sign bit":
-                            z[row][at] = negativeNaN;
-                            break;
-                        case "+inf logit":
-                            z[row][at] = Float.POSITIVE_INFINITY;
-                            break;
-                        case "row of -inf":
-                            Arrays.fill(z[row], Float.NEGATIVE_INFINITY);
-                            break;
-                        case "negative label":
-                            y[row][at] = -0.25f;
-                            break;
-                        case "NaN label":
-                            y[row][at] = Float.NaN;
-                            break;
-                        default:
-                            y[row][at] = Float.POSITIVE_INFINITY;
-                            break;
-                    }
+                    TestArrays.putInvalid(kind, z, y, row, at);
                     INDArray logits = Nd4j.createFromArray(z);
                     INDArray labels = Nd4j.createFromArray(y);
                     for (XentOptions o : new XentOptions[]{XentOptions.defaults(),
@@ -125,8 +100,8 @@ class VectorInPlaceRowsTest {
             KernelPath inPlace = VectorPaths.fixed(bits, 1, 0);
             KernelPath staged = VectorPaths.staged(bits, 1);
             Random rnd = new Random(bits);
-            float[][] z = floats(TestArrays.normal(rnd, n + 3, k, 3));
-            float[][] y = floats(TestArrays.softLabels(rnd, n + 3, k, 1));
+            float[][] z = TestArrays.floats(TestArrays.normal(rnd, n + 3, k, 3));
+            float[][] y = TestArrays.floats(TestArrays.softLabels(rnd, n + 3, k, 1));
             y[2][4] = -0f;
             y[3][1] = 0f;
             z[3][1] = Float.NEGATIVE_INFINITY;
@@ -201,14 +176,4 @@ class VectorInPlaceRowsTest {
         assertEquals(e.lossSum(), a.lossSum(), 0.0, what + ": loss sum");
     }
 
-    private static float[][] floats(double[][] a) {
-        float[][] f = new float[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = new float[a[i].length];
-            for (int j = 0; j < a[i].length; j++) {
-                f[i][j] = (float) a[i][j];
-            }
-        }
-        return f;
-    }
 }
