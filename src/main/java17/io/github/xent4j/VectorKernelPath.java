@@ -56,6 +56,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * thread running one of them, at multiples of {@link VectorRows#rowGroup}; the rows' results do
  * not depend on the split.
  *
+ * <h2>Memory access</h2>
+ * Rows are staged through thread-local arrays a block at a time, except float32 rows of at least
+ * 64 classes with soft labels and no per-output mask, which are read and written in place with
+ * vector loads and stores on ND4J's buffers where the JDK allows it (JDK 17 and 18 through byte
+ * buffers, JDK 22 and later through memory segments), with the same results bit for bit.
+ *
  * <p>Inputs that are not dense c-order arrays are copied once ({@code dup('c')}). Log-softmax and
  * log-sum-exp along the last dimension use the same row passes (on the calling thread); along
  * other dimensions, their backward passes and the gradient with respect to the labels run on
