@@ -9,6 +9,8 @@ import java.nio.ByteOrder;
  * members.
  */
 final class RowScratch {
+    /** The most classes a row may have. */
+    final int classes;
     /** The row's exponentials, between passes 2 and 3 (padded to whole vectors). */
     final float[] e;
     /** The row's weighted labels {@code w y'}, when they are not the labels themselves; direct, so that it is read as ND4J's buffers are. */
@@ -28,6 +30,7 @@ final class RowScratch {
     final float[] lanes;
 
     RowScratch(int k, int lanes) {
+        classes = k;
         e = new float[(k + lanes - 1) / lanes * lanes];
         zEnd = ByteBuffer.allocateDirect(4 * lanes).order(ByteOrder.nativeOrder());
         yEnd = ByteBuffer.allocateDirect(4 * lanes).order(ByteOrder.nativeOrder());

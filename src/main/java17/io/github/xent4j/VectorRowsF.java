@@ -532,7 +532,7 @@ final class VectorRowsF implements VectorRows {
      */
     private int inPlaceRows(VectorJob job, int from, int to) {
         RowScratch s = ROW_SCRATCH.get();
-        if (s == null || s.e.length < job.k) {
+        if (s == null || s.classes < job.k) {
             s = new RowScratch(job.k, L);
             s.weightedView = view(s.weighted);
             s.zEndView = view(s.zEnd);

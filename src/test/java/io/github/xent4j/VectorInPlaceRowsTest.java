@@ -145,6 +145,24 @@ class VectorInPlaceRowsTest {
         }
     }
 
+    /** A row a little longer than the last one on the same thread, within the same whole vectors. */
+    @Test
+    void aLongerRowAfterAShorterOneOnTheSameThread() {
+        XentOptions smoothing = XentOptions.builder().labelSmoothing(0.1).build();
+        for (KernelPath width : VectorPaths.widths()) {
+            int bits = VectorPaths.bits(width);
+            // one path: each path's row code is a class of its own, with its own per-thread scratch
+            KernelPath inPlace = VectorPaths.fixed(bits, 1, 0);
+            KernelPath staged = VectorPaths.staged(bits, 1);
+            for (int k : new int[]{1000, 1001, 1007}) {
+                Random rnd = new Random(k);
+                INDArray z = TestArrays.array(TestArrays.normal(rnd, 3, k, 3), DataType.FLOAT);
+                INDArray y = TestArrays.array(TestArrays.softLabels(rnd, 3, k, 1), DataType.FLOAT);
+                assertSameBits(staged, inPlace, z, y, null, smoothing, bits + " bits, K " + k);
+            }
+        }
+    }
+
     @Test
     void splittingABatchOverThreadsChangesNoBit() {
         Random rnd = new Random(12);
