@@ -62,11 +62,6 @@ final class VectorJob {
      */
     boolean columnRows = true;
 
-    /**
-     * Whether float32 rows of many classes may be read and written in place, where the JDK can
-     * ({@code VectorRowsF}); off only in tests that compare with staged rows.
-     */
-    boolean inPlaceRows = true;
 
     double temperature;
     double zLoss;

@@ -323,7 +323,6 @@ final class VectorKernelPath implements KernelPath {
         job.labelSmoothing = options.labelSmoothing();
         job.gradient = output.gradient;
         job.columnRows = columnRows;
-        job.inPlaceRows = inPlaceRows;
         job.rowLoss = new double[n];
 
         INDArray z = dense(logits.castTo(ct));

@@ -5,6 +5,15 @@ package io.github.xent4j;
  * ({@link VectorRowsF}, {@link VectorRowsD}, each defined once per width as a hidden class).
  */
 interface VectorRows {
+    /**
+     * {@code log(1 + rest)} for a row's {@code rest = (sum of exp) - 1}: {@code log1p} (StrictMath,
+     * slow) only where {@code log(1 + rest)} would lose digits; from 0.01 up the rounding of
+     * {@code 1 + rest} costs at most 1.1e-14 relative.
+     */
+    static double logOnePlus(double rest) {
+        return rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+    }
+
     /** The vector width in bits. */
     int bitSize();
 

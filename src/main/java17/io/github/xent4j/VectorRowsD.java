@@ -273,9 +273,7 @@ final class VectorRowsD implements VectorRows {
                 }
                 // log sum exp((z - m) / t) = log(maxima + sumNonMax), accurate when it is tiny
                 double rest = sumNonMax + (maxima - 1);
-                // log1p (StrictMath, slow) only where log(1 + rest) would lose digits: from 0.01 up
-                // the rounding of 1 + rest costs at most 1.1e-14 relative
-                double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+                double logSum = VectorRows.logOnePlus(rest);
                 double lse = m / t + logSum;
                 // both terms are >= 0: no cancellation
                 job.rowLoss[row] = w * (t * t * (labelSum * logSum - dot) + lambda * lse * lse);
@@ -337,7 +335,7 @@ final class VectorRowsD implements VectorRows {
                 padLastVector(z, o, k, kp, m);
                 int maxima = rowSums(z, noLabels, g, o, kp, m, 1.0, sums, lanes) - (kp - k);
                 double rest = sums[0] + (maxima - 1);
-                double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+                double logSum = VectorRows.logOnePlus(rest);
                 if (sumOnly) {
                     out.put(outOff + r0 + r, (double) (m + logSum));
                 } else {

@@ -489,9 +489,7 @@ final class VectorRowsF implements VectorRows {
                 }
                 // log sum exp((z - m) / t) = log(maxima + sumNonMax), accurate when it is tiny
                 double rest = sumNonMax + (maxima - 1);
-                // log1p (StrictMath, slow) only where log(1 + rest) would lose digits: from 0.01 up
-                // the rounding of 1 + rest costs at most 1.1e-14 relative
-                double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+                double logSum = VectorRows.logOnePlus(rest);
                 double lse = m / t + logSum;
                 // both terms are >= 0: no cancellation
                 job.rowLoss[row] = w * (t * t * (labelSum * logSum - dot) + lambda * lse * lse);
@@ -521,8 +519,7 @@ final class VectorRowsF implements VectorRows {
 
     /** Whether the job's rows are read and written in place ({@link #inPlaceRow}); all of them, then. */
     private static boolean inPlace(VectorJob job) {
-        return IN_PLACE && job.inPlaceRows && job.zV != null && job.classIds == null && job.availF == null
-                && job.k >= IN_PLACE_MIN_K;
+        return job.zV != null;                             // VectorKernelPath sets it only for such jobs
     }
 
     /**
@@ -595,7 +592,7 @@ final class VectorRowsF implements VectorRows {
         }
         double lambda = job.zLoss;
         double rest = sumNonMax + (maxima - 1);
-        double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+        double logSum = VectorRows.logOnePlus(rest);
         double lse = m / t + logSum;
         double loss = w * (t * t * (labelSum * logSum - dot) + lambda * lse * lse);
         if (job.gradient) {
@@ -980,7 +977,7 @@ final class VectorRowsF implements VectorRows {
                 return false;
             }
             double rest = sumNonMax + (c.maxima[j] - 1);
-            double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+            double logSum = VectorRows.logOnePlus(rest);
             double lse = c.max[j] / t + logSum;
             job.rowLoss[row] = w * (t * t * (labelSum * logSum - dot) + lambda * lse * lse);
             if (job.gradient) {
@@ -1048,7 +1045,7 @@ final class VectorRowsF implements VectorRows {
                     return false;                          // a NaN that rowMax does not see
                 }
                 double rest = sums[0] + (maxima - 1);
-                double logSum = rest < 0.01 ? Math.log1p(rest) : Math.log(1 + rest);
+                double logSum = VectorRows.logOnePlus(rest);
                 if (sumOnly) {
                     out.put(outOff + r0 + r, (float) (m + logSum));
                 } else {
