@@ -77,6 +77,16 @@ public final class SoftmaxCrossEntropyBpOp extends JavaKernelOp {
         }
     }
 
+    /**
+     * The logits' gradient computed into the forward op's buffer becomes the output itself, and
+     * the array SameDiff allocated becomes the forward op's buffer for the next call.
+     */
+    @Override
+    boolean adoptOutput(INDArray result, INDArray allocated) {
+        SoftmaxCrossEntropyOp forward = CrossEntropyArgs.wrt(this) == CrossEntropyArgs.WRT_LOGITS ? forwardOp() : null;
+        return forward != null && forward.replaceGradientBuffer(result, allocated);
+    }
+
     @Override
     INDArray compute(List<INDArray> in) {
         CrossEntropyArgs a = CrossEntropyArgs.decode(this, in, 2);

@@ -52,20 +52,35 @@ public final class SoftmaxCrossEntropyOp extends JavaKernelOp {
     private final ThreadLocal<Shared> shared = new ThreadLocal<>();
 
     /**
-     * This thread's array for the gradient, reused from call to call while the logits' shape and
-     * type stay the same. The backward op's output is a copy of it (the borrowed {@code identity}
-     * copies), so it never leaves the op; a new array on every call would cost more than the
-     * kernel, in page faults on its fresh memory.
+     * This thread's array for the gradient, reused while the logits' shape and type stay the
+     * same: a new array on every call would cost more than the kernel, in page faults on its fresh
+     * memory. The backward op hands it to SameDiff as its output and gives this op the array
+     * SameDiff allocated instead ({@link #replaceGradientBuffer}), so an array that has left the
+     * op is never written again.
      */
     private final ThreadLocal<INDArray> gradientBuffer = new ThreadLocal<>();
 
     private INDArray gradientBuffer(INDArray logits) {
         INDArray b = gradientBuffer.get();
-        if (b == null || b.dataType() != logits.dataType() || !Arrays.equals(b.shape(), logits.shape())) {
+        if (b == null || b.wasClosed() || b.dataType() != logits.dataType()
+                || !Arrays.equals(b.shape(), logits.shape())) {
             b = Nd4j.createUninitializedDetached(logits.dataType(), logits.shape());
             gradientBuffer.set(b);
         }
         return b;
+    }
+
+    /**
+     * If {@code buffer} is this thread's gradient buffer, makes {@code next} the buffer instead
+     * and returns true: {@code buffer} then belongs to the caller (it becomes the backward op's
+     * output). {@code next} must be an array nothing else refers to, of the same type and shape.
+     */
+    boolean replaceGradientBuffer(INDArray buffer, INDArray next) {
+        if (buffer == null || gradientBuffer.get() != buffer) {
+            return false;
+        }
+        gradientBuffer.set(next);
+        return true;
     }
 
     /** A gradient and the exact input arrays it was computed from. */

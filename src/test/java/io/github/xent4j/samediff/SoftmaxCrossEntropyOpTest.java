@@ -10,9 +10,16 @@ import io.github.xent4j.Tolerance;
 import io.github.xent4j.XentKernel;
 import io.github.xent4j.XentOptions;
 import io.github.xent4j.loss.LossSoftmaxCrossEntropy;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.loss.LossReduce;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -244,6 +251,53 @@ class SoftmaxCrossEntropyOpTest {
                 assertEquals(recomputedBefore, SoftmaxCrossEntropyBpOp.RECOMPUTED.get(),
                         nk[0] + "x" + nk[1] + " " + r + ": the backward op ran the kernel again");
                 assertEquals(expected, run.dz, nk[0] + "x" + nk[1] + " " + r);
+            }
+        }
+    }
+
+    /**
+     * The logits' gradient leaves the op without a copy: the forward op's buffer becomes the
+     * backward op's output, and the array SameDiff allocated becomes the buffer. So no call may
+     * write an array that an earlier call returned: gradients kept from earlier calls keep their
+     * values, a closed one does not disturb the next call, and the means (scaled in the buffer)
+     * are handed over too.
+     */
+    @Test
+    void returnedGradientsAreNeverWrittenAgain() {
+        Random rnd = new Random(10);
+        int n = 16;
+        int k = 70;
+        INDArray z = TestArrays.array(TestArrays.normal(rnd, n, k, 3), DataType.FLOAT);
+        for (LossReduce r : new LossReduce[]{LossReduce.SUM, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable zv = sd.var("z", z.dup());
+            SDVariable yv = sd.placeHolder("y", DataType.FLOAT, -1, k);
+            XentSameDiff.softmaxCrossEntropy(sd, "loss", zv, yv, XentOptions.defaults(), r);
+            long handedOverBefore = JavaKernelOp.OUTPUTS_HANDED_OVER.get();
+            List<INDArray> kept = new ArrayList<>();
+            List<INDArray> expected = new ArrayList<>();
+            Set<Long> addresses = new HashSet<>();
+            int calls = 5;
+            for (int call = 0; call < calls; call++) {
+                INDArray y = TestArrays.array(TestArrays.softLabels(rnd, n, k, 1), DataType.FLOAT);
+                INDArray g = sd.calculateGradients(Collections.singletonMap("y", y), "z").get("z");
+                INDArray e = XentKernel.compute(z, y, null, XentOptions.defaults(), XentKernel.Output.GRADIENT).gradient();
+                if (r != LossReduce.SUM) {
+                    e = e.div(n);
+                }
+                assertEquals(e, g, r + " call " + call);
+                if (call == 1 && g.closeable()) {
+                    g.close();
+                } else {
+                    kept.add(g);
+                    expected.add(e);
+                    assertTrue(addresses.add(g.data().address()), r + " call " + call + " returned a buffer returned before");
+                }
+            }
+            assertEquals(handedOverBefore + calls, JavaKernelOp.OUTPUTS_HANDED_OVER.get(),
+                    r + ": every call's gradient should have become the output without a copy");
+            for (int i = 0; i < kept.size(); i++) {
+                assertEquals(expected.get(i), kept.get(i), r + ": kept gradient " + i + " was overwritten");
             }
         }
     }
