@@ -121,12 +121,12 @@ final class NativeCalls {
             length *= d;
         }
         if (length > SCRATCH_LIMIT) {
-            return Nd4j.createUninitialized(type, shape, 'c');
+            return NewArrays.uninitialized(type, shape);
         }
         INDArray a = scratch[slot.ordinal()];
         if (a == null || a.dataType() != type || !Arrays.equals(a.shape(), shape)) {
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                a = Nd4j.createUninitialized(type, shape, 'c');
+                a = NewArrays.uninitialized(type, shape);
             }
             scratch[slot.ordinal()] = a;
         }

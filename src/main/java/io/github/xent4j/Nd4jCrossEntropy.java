@@ -52,7 +52,7 @@ final class Nd4jCrossEntropy {
         }
 
         // The gradient is written over the shifted values; without one they are a temporary.
-        INDArray values = output.gradient ? Nd4j.createUninitialized(ct, new long[]{n, p.k}, 'c')
+        INDArray values = output.gradient ? NewArrays.uninitialized(ct, n, p.k)
                 : calls.scratch(NativeCalls.Scratch.VALUES, ct, n, p.k);
         Slices sl = Slices.rows(p.z, 1.0 / t, calls.scratch(NativeCalls.Scratch.MAX, ct, n, 1), values);
         // sum_k w y' (u_k - m) needs the shifted values, before they become probabilities

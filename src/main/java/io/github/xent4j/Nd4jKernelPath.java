@@ -120,7 +120,7 @@ final class Nd4jKernelPath implements KernelPath {
         INDArray g = upstream.castTo(cx.dataType());
         INDArray[] softmax = softmaxAndNonEmpty(cx, dim);
         INDArray sumG = Nd4j.getExecutioner().exec(new Sum(g, true, dim));
-        INDArray out = Nd4j.createUninitialized(cx.dataType(), x.shape(), 'c');
+        INDArray out = NewArrays.uninitialized(cx.dataType(), x.shape());
         Nd4j.exec(new MulOp(new INDArray[]{softmax[0], sumG}, new INDArray[]{out}));
         Nd4j.exec(new SubOp(new INDArray[]{g, out}, new INDArray[]{out}));
         Nd4j.exec(new MulOp(new INDArray[]{out, softmax[1]}, new INDArray[]{out}));   // all -inf slices: 0

@@ -143,7 +143,7 @@ final class Problem {
                 }
             }
             // OneHot gives an all-zero row for the id -1 of rows that count for nothing.
-            y = Nd4j.createUninitialized(ct, n, k);
+            y = NewArrays.uninitialized(ct, n, k);
             Nd4j.exec(new OneHot(Nd4j.createFromArray(ids), y, k, -1, 1.0, 0.0));
         } else {
             y = labels.castTo(ct);
@@ -171,7 +171,7 @@ final class Problem {
 
     /** {@code out = condition ? whenTrue : whenFalse}; a condition {@code [N]} selects rows. */
     static INDArray select(INDArray condition, INDArray whenTrue, INDArray whenFalse) {
-        INDArray out = Nd4j.createUninitialized(whenTrue.dataType(), whenTrue.shape(), 'c');
+        INDArray out = NewArrays.uninitialized(whenTrue.dataType(), whenTrue.shape());
         Nd4j.exec(new Select(new INDArray[]{condition, whenTrue, whenFalse}, new INDArray[]{out}));
         return out;
     }

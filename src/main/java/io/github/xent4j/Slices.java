@@ -47,7 +47,7 @@ final class Slices {
         if (zeroInfiniteMax) {
             BooleanIndexing.replaceWhere(max, 0.0, Conditions.isInfinite());
         }
-        INDArray shifted = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
+        INDArray shifted = NewArrays.uninitialized(x.dataType(), x.shape());
         Nd4j.exec(new SubOp(new INDArray[]{x, max}, new INDArray[]{shifted}));
         if (scale != 1.0) {
             shifted.muli(scale);

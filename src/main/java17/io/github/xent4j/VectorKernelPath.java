@@ -378,7 +378,7 @@ final class VectorKernelPath implements KernelPath {
 
         INDArray gradient = null;
         if (output.gradient) {
-            gradient = gradientOut != null ? gradientOut : Nd4j.createUninitialized(ct, n, k);
+            gradient = gradientOut != null ? gradientOut : NewArrays.uninitialized(ct, n, k);
             if (dbl) {
                 job.gradD = gradient.data().asNioDouble();
             } else {
@@ -417,7 +417,7 @@ final class VectorKernelPath implements KernelPath {
         double lossSum = 0;
         INDArray loss = null;
         if (output.perExample) {
-            loss = Nd4j.createUninitialized(ct, n);
+            loss = NewArrays.uninitialized(ct, n);
             int off = (int) loss.offset();
             if (dbl) {
                 DoubleBuffer lb = loss.data().asNioDouble();
@@ -675,7 +675,7 @@ final class VectorKernelPath implements KernelPath {
                 shape = java.util.Arrays.copyOf(shape, rank - 1);
             }
         }
-        INDArray out = Nd4j.createUninitialized(ct, shape);
+        INDArray out = NewArrays.uninitialized(ct, shape);
         boolean dbl = ct == DataType.DOUBLE;
         boolean ok = (dbl ? rowsD : rowsF).logSoftmax(dbl ? cx.data().asNioDouble() : cx.data().asNioFloat(),
                 (int) cx.offset(), dbl ? out.data().asNioDouble() : out.data().asNioFloat(), (int) out.offset(), n, k,
