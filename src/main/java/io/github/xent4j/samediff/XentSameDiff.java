@@ -54,8 +54,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The ops compute in Java while SameDiff executes the graph ({@code output}, {@code batchOutput},
  * {@code calculateGradients}, {@code fit}, {@code evaluate}); each costs what the kernel costs
  * plus one copy of its result; in a gradient graph ({@code fit}, {@code calculateGradients}) the
- * cross-entropy's forward and backward ops share one kernel pass, and {@code fit} reports the
- * loss of each step. They cannot be run with {@code Nd4j.exec} on their own (that
+ * cross-entropy's forward and backward ops share one kernel pass, the logits' gradient is not
+ * copied (outside workspaces), and {@code fit} reports the loss of each step. They cannot be run with {@code Nd4j.exec} on their own (that
  * throws an {@link IllegalStateException}); for INDArrays call {@link XentKernel} directly.
  * Second derivatives are not supported.
  */
