@@ -16,6 +16,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -300,6 +304,56 @@ class SoftmaxCrossEntropyOpTest {
                 assertEquals(expected.get(i), kept.get(i), r + ": kept gradient " + i + " was overwritten");
             }
         }
+    }
+
+    /**
+     * Two threads computing gradients of one graph at once: each has its own shared gradient and
+     * buffer, so every result is its own labels' gradient and no kept result is overwritten.
+     */
+    @Test
+    void twoThreadsShareOneGraph() throws Exception {
+        Random rnd = new Random(11);
+        int n = 32;
+        int k = 100;
+        INDArray z = TestArrays.array(TestArrays.normal(rnd, n, k, 3), DataType.FLOAT);
+        SameDiff sd = SameDiff.create();
+        SDVariable zv = sd.var("z", z.dup());
+        SDVariable yv = sd.placeHolder("y", DataType.FLOAT, -1, k);
+        XentSameDiff.softmaxCrossEntropy(sd, "loss", zv, yv, XentOptions.defaults(), LossReduce.SUM);
+        sd.calculateGradients(Collections.singletonMap("y", Nd4j.rand(DataType.FLOAT, n, k)), "z");  // builds the gradient graph once
+        long handedOverBefore = JavaKernelOp.OUTPUTS_HANDED_OVER.get();
+        int calls = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                long seed = 100 + t;
+                results.add(pool.submit(() -> {
+                    Random r = new Random(seed);
+                    List<INDArray> kept = new ArrayList<>();
+                    List<INDArray> expected = new ArrayList<>();
+                    for (int call = 0; call < calls; call++) {
+                        INDArray y = TestArrays.array(TestArrays.softLabels(r, n, k, 0.5 + r.nextDouble()), DataType.FLOAT);
+                        kept.add(sd.calculateGradients(Collections.singletonMap("y", y), "z").get("z"));
+                        expected.add(XentKernel.compute(z, y, null, XentOptions.defaults(), XentKernel.Output.GRADIENT)
+                                .gradient());
+                    }
+                    for (int i = 0; i < calls; i++) {
+                        if (!expected.get(i).equals(kept.get(i))) {
+                            return "thread seeded " + seed + ", call " + i + ": wrong or overwritten gradient";
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<String> f : results) {
+                String problem = f.get(60, TimeUnit.SECONDS);
+                assertTrue(problem == null, problem);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(handedOverBefore + 2 * calls, JavaKernelOp.OUTPUTS_HANDED_OVER.get());
     }
 
     @Test
