@@ -1,8 +1,8 @@
 package io.github.xent4j;
 
+import org.nd4j.common.util.ArrayUtil;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.common.util.ArrayUtil;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**

@@ -50,7 +50,7 @@ abstract class JavaKernelOp extends DynamicCustomOp {
     /** How often a result became the output without a copy (for tests). */
     static final AtomicLong OUTPUTS_HANDED_OVER = new AtomicLong();
 
-    /** The op whose kernel last ran on this thread, i.e. whose native execution is expected next. */
+    /** This thread's last kernel run, whose native execution is expected next. */
     private static final ThreadLocal<Prepared> PREPARED = new ThreadLocal<>();
 
     /**
